@@ -1,0 +1,250 @@
+//! The one mapping from every error of every crate to HTTP: RFC 9457 problem details
+//! (`application/problem+json`), RFC 6750 `WWW-Authenticate` challenges, and 5xx bodies
+//! that carry no internals (the cause goes to the log, next to the request id).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use auth::AuthError;
+use domain::ValidationError;
+use persistence::PersistenceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field of a request (`errors` of a 422 problem).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such resource"}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// No credentials (`None`), or credentials that were rejected (`Some(description)`).
+    #[error("unauthorized")]
+    Unauthorized(Option<String>),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// RFC 6750 §3.1 `insufficient_scope`, naming the scopes the route requires.
+    #[error("insufficient scope, requires {0}")]
+    InsufficientScope(String),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// A dependency (Postgres, Redis, the hashing pool) cannot answer: fail closed.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(detail)
+            | ApiError::Forbidden(detail)
+            | ApiError::Conflict(detail) => detail.clone(),
+            ApiError::UnsupportedMediaType(detail) => detail.clone(),
+            ApiError::Validation(_) => {
+                "the request is well-formed but some fields are invalid".into()
+            }
+            ApiError::Unauthorized(None) => "authentication is required".into(),
+            ApiError::Unauthorized(Some(description)) => description.clone(),
+            ApiError::InsufficientScope(scopes) => {
+                format!("this operation requires the scope(s): {scopes}")
+            }
+            ApiError::NotFound => "no such resource".into(),
+            ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            ApiError::PayloadTooLarge => "the request body is too large".into(),
+            ApiError::TooManyRequests { .. } => "too many requests; retry later".into(),
+            ApiError::Unavailable(_) => "a dependency is unavailable; retry later".into(),
+            ApiError::Internal(_) => "an internal error occurred".into(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error.cause = %cause, "internal error"),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error.cause = %cause, "dependency unavailable")
+            }
+            _ => {}
+        }
+        let problem = Problem {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            // RFC 6750 §3: a challenge on every 401; `error` only when a token was sent.
+            ApiError::Unauthorized(None) => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="gatehouse""#));
+            }
+            ApiError::Unauthorized(Some(description)) => {
+                let value = format!(
+                    r#"Bearer realm="gatehouse", error="invalid_token", error_description="{}""#,
+                    quote_safe(description)
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+            }
+            ApiError::InsufficientScope(scopes) => {
+                let value = format!(
+                    r#"Bearer realm="gatehouse", error="insufficient_scope", scope="{}""#,
+                    quote_safe(scopes)
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+/// RFC 6750 auth-param values are quoted-strings of a restricted character set.
+fn quote_safe(text: &str) -> String {
+    text.chars()
+        .filter(|c| matches!(c, ' ' | '!' | '#'..='[' | ']'..='~'))
+        .collect()
+}
+
+impl From<PersistenceError> for ApiError {
+    fn from(error: PersistenceError) -> Self {
+        match error {
+            PersistenceError::Unavailable(cause) => ApiError::Unavailable(cause),
+            PersistenceError::NotFound => ApiError::NotFound,
+            PersistenceError::Conflict(constraint) => {
+                ApiError::Conflict(format!("already exists ({constraint})"))
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unavailable(cause) => ApiError::Unavailable(cause),
+            AuthError::Overloaded => {
+                ApiError::Unavailable("password hashing pool saturated".into())
+            }
+            AuthError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        ApiError::validation(error.field, error.message)
+    }
+}
+
+/// Collects the validation errors of several fields into one 422.
+#[derive(Default)]
+pub struct Validator(Vec<FieldError>);
+
+impl Validator {
+    pub fn check<T>(&mut self, result: Result<T, ValidationError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(FieldError {
+                    field: error.field.into(),
+                    message: error.message,
+                });
+                None
+            }
+        }
+    }
+
+    /// Renames the field of a nested value (`name` → `tenant.name`).
+    pub fn check_as<T>(&mut self, field: &str, result: Result<T, ValidationError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(FieldError {
+                    field: field.into(),
+                    message: error.message,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The Gatehouse HTTP API: configuration, the app factory shared by `main` and the tests,
+//! the route tree, guards, handlers and the OpenAPI document.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

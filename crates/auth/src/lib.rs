@@ -1,0 +1,9 @@
+//! Gatehouse's credentials: password hashing, access tokens and their keys, refresh
+//! sessions and revocation lists in Redis. Knows nothing of HTTP or of the database.
+
+pub mod error;
+pub mod random;
+pub mod redis_store;
+
+pub use error::AuthError;
+pub use redis_store::RedisStore;

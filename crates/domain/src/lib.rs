@@ -1,0 +1,24 @@
+//! Gatehouse's pure domain: identifiers, validated values (parse, don't validate), the
+//! permission catalog and the scope math that authorization decisions rest on.
+//!
+//! Nothing in here performs I/O; every other crate depends on this one.
+
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod names;
+pub mod password;
+pub mod permission;
+pub mod role;
+pub mod slug;
+pub mod status;
+
+pub use email::Email;
+pub use error::ValidationError;
+pub use ids::{RoleId, SessionId, TenantId, UserId};
+pub use names::{DisplayName, TenantName};
+pub use password::NewPassword;
+pub use permission::{Scope, ScopeSet};
+pub use role::BuiltinRole;
+pub use slug::Slug;
+pub use status::{MembershipStatus, TenantStatus, UserStatus};

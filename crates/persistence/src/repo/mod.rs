@@ -1,0 +1,8 @@
+//! Repositories, one module per aggregate. Every function takes the connection of a unit
+//! of work (see `tenant_tx`) and, for tenant data, the `TenantId` explicitly.
+
+pub mod audit;
+pub mod memberships;
+pub mod roles;
+pub mod tenants;
+pub mod users;

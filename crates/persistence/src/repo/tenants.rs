@@ -1,0 +1,47 @@
+use crate::PersistenceError;
+use crate::models::{NewTenant, Tenant};
+use crate::schema::tenants;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::{Slug, TenantId, TenantName};
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+    slug: &Slug,
+    name: &TenantName,
+) -> Result<Tenant, PersistenceError> {
+    Ok(diesel::insert_into(tenants::table)
+        .values(NewTenant {
+            id: id.0,
+            slug: slug.as_str(),
+            name: name.as_str(),
+        })
+        .returning(Tenant::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+) -> Result<Option<Tenant>, PersistenceError> {
+    Ok(tenants::table
+        .find(id.0)
+        .select(Tenant::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_by_slug(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+) -> Result<Option<Tenant>, PersistenceError> {
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(Tenant::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

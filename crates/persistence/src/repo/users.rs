@@ -1,0 +1,105 @@
+use crate::PersistenceError;
+use crate::models::{NewUser, User};
+use crate::schema::users;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::{DisplayName, Email, UserId};
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    email: &Email,
+    display_name: &DisplayName,
+    password_hash: &str,
+    is_platform_admin: bool,
+) -> Result<User, PersistenceError> {
+    Ok(diesel::insert_into(users::table)
+        .values(NewUser {
+            id: id.0,
+            email: email.as_str(),
+            display_name: display_name.as_str(),
+            password_hash,
+            is_platform_admin,
+        })
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+) -> Result<Option<User>, PersistenceError> {
+    Ok(users::table
+        .find(id.0)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &Email,
+) -> Result<Option<User>, PersistenceError> {
+    Ok(users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Stores a re-hash of the same password (newer argon2 parameters): not a password change.
+pub async fn upgrade_password_hash(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    hash: &str,
+) -> Result<(), PersistenceError> {
+    diesel::update(users::table.find(id.0))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A new password: stamps `password_changed_at`.
+pub async fn change_password(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    hash: &str,
+) -> Result<(), PersistenceError> {
+    diesel::update(users::table.find(id.0))
+        .set((
+            users::password_hash.eq(hash),
+            users::password_changed_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_display_name(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    display_name: &DisplayName,
+) -> Result<User, PersistenceError> {
+    Ok(diesel::update(users::table.find(id.0))
+        .set(users::display_name.eq(display_name.as_str()))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn set_platform_admin(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    admin: bool,
+) -> Result<(), PersistenceError> {
+    diesel::update(users::table.find(id.0))
+        .set(users::is_platform_admin.eq(admin))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

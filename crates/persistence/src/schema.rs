@@ -1,0 +1,83 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        target -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    membership_roles (tenant_id, user_id, role_id) {
+        tenant_id -> Uuid,
+        user_id -> Uuid,
+        role_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    memberships (tenant_id, user_id) {
+        tenant_id -> Uuid,
+        user_id -> Uuid,
+        status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        permissions -> Array<Text>,
+        builtin -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tenants (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        status -> Text,
+        is_platform_admin -> Bool,
+        created_at -> Timestamptz,
+        password_changed_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(audit_events -> tenants (tenant_id));
+diesel::joinable!(memberships -> tenants (tenant_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(membership_roles -> roles (role_id));
+diesel::joinable!(roles -> tenants (tenant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    membership_roles,
+    memberships,
+    roles,
+    tenants,
+    users,
+);

@@ -1,0 +1,151 @@
+//! Per-test databases, cloned from a template migrated once per migration set.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use url::Url;
+
+pub fn base_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must be set: run the tests with scripts/test")
+}
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").expect("REDIS_URL must be set: run the tests with scripts/test")
+}
+
+/// `DATABASE_URL` with another database name.
+pub fn url_for(database: &str) -> String {
+    let mut url = Url::parse(&base_url()).expect("DATABASE_URL is a URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// The template's name changes whenever a migration does: a stale template is never used.
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let mut entries: Vec<_> = walk(&dir);
+    entries.sort();
+    for path in entries {
+        hasher.update(
+            path.strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        hasher.update(std::fs::read(&path).unwrap());
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("gatehouse_tpl_{hex}")
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&base_url())
+        .await
+        .expect("cannot connect to DATABASE_URL")
+}
+
+/// Creates (once, under an advisory lock shared by every test process) the migrated
+/// template database, and returns its name.
+async fn ensure_template() -> String {
+    let name = template_name();
+    let mut conn = admin().await;
+    diesel::sql_query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    let exists = !diesel::sql_query(format!(
+        "SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"
+    ))
+    .load::<Found>(&mut conn)
+    .await
+    .unwrap()
+    .is_empty();
+    if !exists {
+        // Build under a temporary name and rename: a half-migrated template never exists.
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        persistence::migrate::run_pending(&url_for(&building))
+            .await
+            .expect("migrations apply");
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    name
+}
+
+/// A database of one test; dropped (forcefully) when the value is.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        let template = ensure_template().await;
+        let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin().await;
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let url = url_for(&name);
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime: do the async work on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&base_url()).await {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,112 @@
+//! Row-level security, proven on the database itself: a query with no `WHERE tenant_id`
+//! sees only the current tenant's rows, and the application role cannot bypass it.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool};
+use diesel_async::RunQueryDsl;
+use domain::{Slug, TenantId, TenantName};
+use gatehouse_tests::db::TestDb;
+use persistence::{PoolSettings, build_pool, global, in_tenant, repo};
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count_rows(table: &'static str) -> impl persistence::tenant_tx::Work<i64> {
+    move |conn: &mut persistence::AsyncPgConnection| -> futures_util::future::BoxFuture<'_, Result<i64, persistence::PersistenceError>> {
+        Box::pin(async move {
+            Ok(diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(conn).await?.n)
+        })
+    }
+}
+
+async fn count(pool: &persistence::PgPool, tenant: Option<TenantId>, table: &'static str) -> i64 {
+    match tenant {
+        Some(tenant) => in_tenant(pool, tenant, count_rows(table)).await.unwrap(),
+        None => global(pool, count_rows(table)).await.unwrap(),
+    }
+}
+
+async fn create_tenant(pool: &persistence::PgPool, slug: &str) -> TenantId {
+    let id = TenantId::new();
+    let slug = Slug::parse(slug).unwrap();
+    in_tenant(pool, id, move |conn| {
+        Box::pin(async move {
+            repo::tenants::insert(conn, id, &slug, &TenantName::parse("Tenant").unwrap()).await?;
+            repo::roles::create_builtins(conn, id).await?;
+            Ok(())
+        })
+    })
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn rows_of_other_tenants_are_invisible_without_a_where_clause() {
+    let db = TestDb::create().await;
+    let pool = build_pool(&db.url, &PoolSettings::default()).unwrap();
+    let acme = create_tenant(&pool, "acme").await;
+    let globex = create_tenant(&pool, "globex").await;
+
+    for table in ["roles"] {
+        assert_eq!(count(&pool, Some(acme), table).await, 4, "{table} in acme");
+        assert_eq!(
+            count(&pool, Some(globex), table).await,
+            4,
+            "{table} in globex"
+        );
+        assert_eq!(
+            count(&pool, None, table).await,
+            0,
+            "{table} without a tenant"
+        );
+    }
+    // Global tables are not tenant-owned.
+    assert_eq!(count(&pool, None, "tenants").await, 2);
+}
+
+#[tokio::test]
+async fn a_tenant_cannot_write_rows_into_another_tenant() {
+    let db = TestDb::create().await;
+    let pool = build_pool(&db.url, &PoolSettings::default()).unwrap();
+    let acme = create_tenant(&pool, "acme").await;
+    let globex = create_tenant(&pool, "globex").await;
+    let result = in_tenant(&pool, acme, move |conn| {
+        Box::pin(async move { repo::roles::create_builtins(conn, globex).await.map(|_| ()) })
+    })
+    .await;
+    assert!(
+        result.is_err(),
+        "WITH CHECK must refuse a row of another tenant"
+    );
+    assert_eq!(count(&pool, Some(globex), "roles").await, 4);
+}
+
+#[derive(QueryableByName)]
+struct RoleFlags {
+    #[diesel(sql_type = Bool)]
+    rolsuper: bool,
+    #[diesel(sql_type = Bool)]
+    rolbypassrls: bool,
+}
+
+#[tokio::test]
+async fn the_application_role_cannot_bypass_row_level_security() {
+    let db = TestDb::create().await;
+    let pool = build_pool(&db.url, &PoolSettings::default()).unwrap();
+    let flags = global(&pool, |conn| {
+        Box::pin(async move {
+            Ok(diesel::sql_query(
+                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+            )
+            .get_result::<RoleFlags>(conn)
+            .await?)
+        })
+    })
+    .await
+    .unwrap();
+    assert!(!flags.rolsuper && !flags.rolbypassrls);
+}
