@@ -39,6 +39,14 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        // `RUST_LOG=debug scripts/test name` shows the server's logs of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "off".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let db = match self.db {
             Some(db) => db,
             None => std::sync::Arc::new(TestDb::create().await),
@@ -133,4 +141,161 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+/// A signed-up user and their tenant.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub email: String,
+    pub password: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub slug: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+impl TestApp {
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Signs up `email` with a new tenant `slug`.
+    pub async fn sign_up(&self, email: &str, slug: &str) -> Account {
+        let response = self
+            .post_json(
+                "/api/v1/signup",
+                &serde_json::json!({
+                    "email": email, "password": PASSWORD, "display_name": "Test User",
+                    "tenant": {"name": format!("Tenant {slug}"), "slug": slug}
+                }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "signup failed: {}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        Account {
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().to_owned(),
+            tenant_id: body["tenant"]["id"].as_str().unwrap().to_owned(),
+            slug: slug.to_owned(),
+        }
+    }
+
+    /// Password grant; returns the raw response.
+    pub async fn password_grant(
+        &self,
+        email: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ];
+        form.extend_from_slice(extra);
+        self.post_form("/oauth/token", &form).await
+    }
+
+    /// Logs in; panics unless a token pair comes back.
+    pub async fn login(&self, account: &Account, extra: &[(&str, &str)]) -> Tokens {
+        let response = self
+            .password_grant(&account.email, &account.password, extra)
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "login failed: {}",
+            response.text().await.unwrap_or_default()
+        );
+        Tokens::from(response.json::<serde_json::Value>().await.unwrap())
+    }
+
+    pub async fn refresh(&self, refresh_token: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ];
+        form.extend_from_slice(extra);
+        self.post_form("/oauth/token", &form).await
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub scope: String,
+    pub body: serde_json::Value,
+}
+
+impl From<serde_json::Value> for Tokens {
+    fn from(body: serde_json::Value) -> Self {
+        Self {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+            scope: body["scope"].as_str().unwrap().to_owned(),
+            body,
+        }
+    }
+}
+
+/// The claims of a JWT, read without verification (tests inspect what they were given).
+pub fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn header_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap()
 }

@@ -149,3 +149,19 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// The stored password hash of `email` (tests inspect re-hashing).
+pub async fn password_hash_of(database_url: &str, email: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        password_hash: String,
+    }
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    diesel::sql_query("SELECT password_hash FROM users WHERE email = $1")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .get_result::<Row>(&mut conn)
+        .await
+        .unwrap()
+        .password_hash
+}

@@ -10,4 +10,4 @@
 pub mod app;
 pub mod db;
 
-pub use app::{TestApp, TestAppBuilder};
+pub use app::{Account, PASSWORD, TestApp, TestAppBuilder, Tokens, claims_of, header_of};

@@ -248,3 +248,113 @@ impl Validator {
         }
     }
 }
+
+/// RFC 6749 §5.2 error codes of the token and revocation endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorCode {
+    InvalidRequest,
+    InvalidGrant,
+    UnsupportedGrantType,
+    InvalidScope,
+    /// Not in §5.2; used (as RFC 6749 §4.1.2.1 does) for load shedding with 503.
+    TemporarilyUnavailable,
+    ServerError,
+}
+
+impl OAuthErrorCode {
+    fn as_str(self) -> &'static str {
+        match self {
+            OAuthErrorCode::InvalidRequest => "invalid_request",
+            OAuthErrorCode::InvalidGrant => "invalid_grant",
+            OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthErrorCode::InvalidScope => "invalid_scope",
+            OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            OAuthErrorCode::ServerError => "server_error",
+        }
+    }
+}
+
+/// An error of `/oauth/*`: `{"error", "error_description"}`, never cached.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct OAuthError {
+    pub code: OAuthErrorCode,
+    pub description: String,
+}
+
+/// The body of an OAuth error (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": "invalid_grant", "error_description": "the email or password is incorrect"}))]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`, `temporarily_unavailable`
+    pub error: String,
+    pub error_description: String,
+}
+
+impl OAuthError {
+    pub fn new(code: OAuthErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl From<ApiError> for OAuthError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error.cause = %cause, "dependency unavailable");
+                OAuthError::new(
+                    OAuthErrorCode::TemporarilyUnavailable,
+                    "the service is busy or a dependency is unavailable; retry later",
+                )
+            }
+            ApiError::TooManyRequests { .. } => OAuthError::new(
+                OAuthErrorCode::TemporarilyUnavailable,
+                "too many requests; retry later",
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(error.cause = %cause, "internal error");
+                OAuthError::new(OAuthErrorCode::ServerError, "an internal error occurred")
+            }
+            other => OAuthError::new(OAuthErrorCode::InvalidRequest, other.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for OAuthError {
+    fn from(error: AuthError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+impl From<PersistenceError> for OAuthError {
+    fn from(error: PersistenceError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self.code {
+            OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        if self.code == OAuthErrorCode::TemporarilyUnavailable {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
+        response.json(OAuthErrorBody {
+            error: self.code.as_str().into(),
+            error_description: self.description.clone(),
+        })
+    }
+}

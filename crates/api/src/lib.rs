@@ -1,15 +1,18 @@
 //! The Gatehouse HTTP API: configuration, the app factory shared by `main` and the tests,
 //! the route tree, guards, handlers and the OpenAPI document.
 
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod guards;
 pub mod handlers;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tokens;
 
 pub use config::Config;
 pub use startup::Application;

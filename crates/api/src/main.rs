@@ -1,7 +1,7 @@
 //! The `gatehouse` binary: thin; everything lives in the library.
 
 use clap::{Parser, Subcommand};
-use gatehouse_api::{Application, Config, openapi, telemetry};
+use gatehouse_api::{Application, Config, cli, openapi, telemetry};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -23,6 +23,18 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create a platform operator (or promote an existing user).
+    CreatePlatformAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read from the environment rather than the command line where you can.
+        #[arg(long, env = "GATEHOUSE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Platform admin")]
+        display_name: String,
+    },
+    /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
+    SeedDemo,
 }
 
 fn main() -> ExitCode {
@@ -54,6 +66,25 @@ fn main() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(&config).await,
             Command::Openapi => Ok(()),
+            Command::CreatePlatformAdmin {
+                email,
+                password,
+                display_name,
+            } => {
+                let message =
+                    cli::create_platform_admin(&config, &email, &password, &display_name).await?;
+                println!("{message}");
+                Ok(())
+            }
+            Command::SeedDemo => {
+                println!(
+                    "Demo tenant `demo` — log in with POST /oauth/token or Swagger UI's Authorize:"
+                );
+                for (email, password, role) in cli::seed_demo(&config).await? {
+                    println!("  {role:<7} {email:<32} {password}");
+                }
+                Ok(())
+            }
         }
     });
     match result {

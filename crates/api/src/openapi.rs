@@ -2,9 +2,11 @@
 //! annotations, security schemes from the permission catalog, and each operation's
 //! `security` from the route table (never written by hand).
 
+use crate::guards::Access;
 use crate::handlers;
-use crate::routes::{self, Access};
+use crate::routes;
 use domain::Scope;
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
     SecurityScheme,
@@ -22,11 +24,33 @@ use utoipa::{Modify, OpenApi};
     paths(
         handlers::health::get_health,
         handlers::health::get_readiness,
+        handlers::well_known::get_jwks,
+        handlers::well_known::get_authorization_server_metadata,
+        handlers::oauth::issue_token,
+        handlers::oauth::revoke_token,
+        handlers::signup::sign_up,
+        handlers::me::get_me,
+        handlers::me::update_me,
+        handlers::me::change_password,
+        handlers::me::list_my_tenants,
+        handlers::sessions::list_my_sessions,
+        handlers::sessions::revoke_my_session,
+        handlers::sessions::log_out,
+        handlers::sessions::log_out_everywhere,
+        handlers::tenants::create_tenant,
+        handlers::permissions::list_permissions,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "health", description = "Liveness and readiness"),
+        (name = "discovery", description = "Keys and metadata for token verifiers"),
+        (name = "oauth", description = "OAuth 2.0 token and revocation endpoints (form-encoded, RFC 6749 / 7009)"),
+        (name = "signup", description = "Self-service sign-up"),
+        (name = "me", description = "The caller"),
+        (name = "sessions", description = "The caller's sessions"),
+        (name = "tenants", description = "Tenants"),
+        (name = "permissions", description = "The permission catalog"),
     )
 )]
 struct ApiDoc;
@@ -80,6 +104,17 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
         let Some(operation) = operation else { continue };
         operation.security = match decl.access {
             Access::Public => None,
+            Access::User => Some(vec![
+                SecurityRequirement::new::<_, _, &str>("oauth2", []),
+                SecurityRequirement::new::<_, _, &str>("bearer", []),
+            ]),
+            Access::Scopes(_) => {
+                let scopes = decl.access.required_scopes().names();
+                Some(vec![
+                    SecurityRequirement::new("oauth2", scopes.clone()),
+                    SecurityRequirement::new("bearer", scopes),
+                ])
+            }
         };
     }
 }

@@ -14,7 +14,6 @@ use auth::RedisStore;
 use persistence::PoolSettings;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
-use std::sync::Arc;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -92,11 +91,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         &config.redis_prefix,
         config.dependency_timeout,
     )?;
-    Ok(AppState {
-        config: Arc::new(config),
-        db,
-        redis,
-    })
+    Ok(AppState::new(config, db, redis)?)
 }
 
 fn build_app(
@@ -126,6 +121,7 @@ fn build_app(
         .app_data(extract::form_config())
         .app_data(extract::path_config())
         .app_data(extract::query_config())
+        .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
         .configure(routes::configure)
         .service(
             SwaggerUi::new("/docs/{_:.*}")

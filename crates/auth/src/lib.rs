@@ -2,8 +2,12 @@
 //! sessions and revocation lists in Redis. Knows nothing of HTTP or of the database.
 
 pub mod error;
+pub mod password;
 pub mod random;
 pub mod redis_store;
+pub mod revocation;
+pub mod sessions;
+pub mod token;
 
 pub use error::AuthError;
 pub use redis_store::RedisStore;

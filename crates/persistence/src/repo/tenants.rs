@@ -45,3 +45,23 @@ pub async fn find_by_slug(
         .await
         .optional()?)
 }
+
+/// A new tenant with its four built-in roles and `owner` as its first member (role
+/// `owner`). Run in the new tenant's unit of work.
+pub async fn create_with_owner(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+    slug: &Slug,
+    name: &TenantName,
+    owner: domain::UserId,
+) -> Result<Tenant, PersistenceError> {
+    let tenant = insert(conn, id, slug, name).await?;
+    let roles = crate::repo::roles::create_builtins(conn, id).await?;
+    let owner_role = roles
+        .iter()
+        .find(|r| r.name == domain::BuiltinRole::Owner.name())
+        .map(|r| domain::RoleId(r.id))
+        .ok_or(PersistenceError::NotFound)?;
+    crate::repo::memberships::insert(conn, id, owner, &[owner_role]).await?;
+    Ok(tenant)
+}

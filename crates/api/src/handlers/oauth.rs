@@ -1,0 +1,434 @@
+//! The OAuth 2.0 token and revocation endpoints (RFC 6749 §4.3 and §6, RFC 7009).
+//!
+//! The password grant is a first-party concession: RFC 9700 §2.4 deprecates it for
+//! third-party clients. Every other rule is strict: form-encoded bodies only, no repeated
+//! parameters, identical errors for unknown email and wrong password.
+
+use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
+use crate::handlers::client::ClientInfo;
+use crate::state::AppState;
+use crate::tokens::{self, TokenResponse, available_scopes, token_http_response};
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use auth::password::Verification;
+use auth::sessions::{NewSession, Rotation, SessionStore};
+use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
+use persistence::models::{Tenant, User};
+use persistence::repo::audit::AuditRecord;
+use persistence::repo::memberships::Grant;
+use persistence::repo::{audit, memberships, tenants, users};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+use OAuthErrorCode::*;
+
+const BAD_CREDENTIALS: &str = "the email or password is incorrect";
+
+/// `POST /oauth/token` form fields (RFC 6749 §4.3.2 and §6).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "documents the form; the handler reads the fields one by one"
+)]
+pub struct TokenRequest {
+    /// `password` or `refresh_token`
+    grant_type: String,
+    /// password grant: the email
+    username: Option<String>,
+    /// password grant
+    password: Option<String>,
+    /// refresh grant
+    refresh_token: Option<String>,
+    /// Space-delimited scopes to request (default: all the user holds); on refresh, to narrow.
+    scope: Option<String>,
+    /// Tenant slug or id (default: the only active membership, else a tenant-less token);
+    /// on refresh, to switch to another of the user's tenants.
+    tenant: Option<String>,
+}
+
+/// `POST /oauth/revoke` form fields (RFC 7009 §2.1).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, reason = "documents the form")]
+pub struct RevokeRequest {
+    /// A refresh token (revokes its whole session) or an access token.
+    token: String,
+    /// `refresh_token` or `access_token` (a hint only)
+    token_type_hint: Option<String>,
+}
+
+/// Reads an `application/x-www-form-urlencoded` body; repeated parameters are refused
+/// (RFC 6749 §3.2).
+fn form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let is_form = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !is_form {
+        return Err(OAuthError::new(
+            InvalidRequest,
+            "the body must be application/x-www-form-urlencoded (RFC 6749 §4.3.2)",
+        ));
+    }
+    let mut params = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(body) {
+        if params
+            .insert(name.to_string(), value.into_owned())
+            .is_some()
+        {
+            return Err(OAuthError::new(
+                InvalidRequest,
+                format!("the parameter `{name}` is repeated"),
+            ));
+        }
+    }
+    Ok(params)
+}
+
+fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            OAuthError::new(
+                InvalidRequest,
+                format!("the parameter `{name}` is required"),
+            )
+        })
+}
+
+fn requested_scopes(params: &HashMap<String, String>) -> Result<Option<ScopeSet>, OAuthError> {
+    params
+        .get("scope")
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            ScopeSet::parse_space_delimited(s)
+                .map_err(|e| OAuthError::new(InvalidScope, e.to_string()))
+        })
+        .transpose()
+}
+
+/// Issue tokens (OAuth2 password or refresh-token grant).
+///
+/// Form-encoded per RFC 6749. Errors are RFC 6749 §5.2 JSON, not problem+json.
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth", operation_id = "issue_token",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A new token pair (`Cache-Control: no-store`)", body = TokenResponse),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 503, description = "Overloaded or a dependency is down; retry after `Retry-After`", body = OAuthErrorBody),
+    ))]
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    client: ClientInfo,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let params = form(&req, &body)?;
+    match required(&params, "grant_type")? {
+        "password" => password_grant(&state, &params, &client).await,
+        "refresh_token" => refresh_grant(&state, &params).await,
+        other => Err(OAuthError::new(
+            UnsupportedGrantType,
+            format!("the grant type `{other}` is not supported"),
+        )),
+    }
+}
+
+async fn load_grants(state: &AppState, user: UserId) -> Result<Vec<Grant>, OAuthError> {
+    Ok(persistence::as_user(&state.db, user, move |conn| {
+        Box::pin(memberships::grants_of_user(conn, user))
+    })
+    .await?)
+}
+
+fn find_grant<'a>(grants: &'a [Grant], tenant: &str) -> Option<&'a Grant> {
+    grants
+        .iter()
+        .find(|g| g.tenant.slug == tenant || g.tenant.id.to_string() == tenant)
+}
+
+async fn find_tenant(state: &AppState, tenant: &str) -> Result<Option<Tenant>, OAuthError> {
+    let tenant = tenant.to_owned();
+    Ok(persistence::global(&state.db, move |conn| {
+        Box::pin(async move {
+            match tenant.parse::<TenantId>() {
+                Ok(id) => tenants::find(conn, id).await,
+                Err(_) => tenants::find_by_slug(conn, &tenant).await,
+            }
+        })
+    })
+    .await?)
+}
+
+async fn record(state: &AppState, tenant: TenantId, event: AuditRecord) -> Result<(), OAuthError> {
+    Ok(persistence::in_tenant(&state.db, tenant, move |conn| {
+        Box::pin(audit::record(conn, tenant, event))
+    })
+    .await?)
+}
+
+async fn password_grant(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    client: &ClientInfo,
+) -> Result<HttpResponse, OAuthError> {
+    let username = required(params, "username")?;
+    let password = SecretString::from(required(params, "password")?.to_owned());
+    let requested = requested_scopes(params)?;
+    let tenant_param = params.get("tenant").filter(|t| !t.is_empty()).cloned();
+
+    let user: Option<User> = match Email::parse(username) {
+        Ok(email) => {
+            persistence::global(&state.db, move |conn| {
+                Box::pin(async move { users::find_by_email(conn, &email).await })
+            })
+            .await?
+        }
+        Err(_) => None,
+    };
+    // Unknown emails cost one verification too (against a dummy hash).
+    let verification = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    let user = match (user, verification) {
+        (Some(user), Verification::Valid) => user,
+        (Some(user), Verification::ValidRehashed(hash)) => {
+            let id = UserId(user.id);
+            persistence::global(&state.db, move |conn| {
+                Box::pin(async move { users::upgrade_password_hash(conn, id, &hash).await })
+            })
+            .await?;
+            user
+        }
+        (user, _) => {
+            if let Some(tenant) = &tenant_param
+                && let Some(tenant) = find_tenant(state, tenant).await?
+            {
+                record(
+                    state,
+                    TenantId(tenant.id),
+                    AuditRecord {
+                        actor_id: user.as_ref().map(|u| u.id),
+                        action: "login.failed",
+                        target: user.as_ref().map(|u| format!("user:{}", u.id)),
+                        ip: client.ip_string(),
+                        user_agent: client.user_agent.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            return Err(OAuthError::new(InvalidGrant, BAD_CREDENTIALS));
+        }
+    };
+    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+        return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
+    }
+    let user_id = UserId(user.id);
+    let grants = load_grants(state, user_id).await?;
+    let grant = match &tenant_param {
+        Some(tenant) => {
+            let grant = find_grant(&grants, tenant).ok_or_else(|| {
+                OAuthError::new(InvalidGrant, "the user has no access to that tenant")
+            })?;
+            if !grant.is_usable() {
+                return Err(OAuthError::new(
+                    InvalidGrant,
+                    "the membership is disabled or the tenant is suspended",
+                ));
+            }
+            Some(grant)
+        }
+        None => {
+            let mut usable = grants.iter().filter(|g| g.is_usable());
+            match (usable.next(), usable.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+    };
+    let tenant = grant.map(|g| TenantId(g.tenant.id));
+    let scopes = requested
+        .unwrap_or_else(ScopeSet::all)
+        .intersection(available_scopes(&user, grant));
+    let pair = tokens::start_session(
+        state,
+        NewSession {
+            user: user_id,
+            tenant,
+            scope: scopes.to_string(),
+            ip: client.ip_string(),
+            user_agent: client.user_agent.clone(),
+        },
+        scopes,
+    )
+    .await?;
+    if let Some(tenant) = tenant {
+        record(
+            state,
+            tenant,
+            AuditRecord {
+                actor_id: Some(user.id),
+                action: "login.succeeded",
+                target: Some(format!("user:{}", user.id)),
+                ip: client.ip_string(),
+                user_agent: client.user_agent.clone(),
+                details: serde_json::json!({"scope": scopes.to_string()}),
+            },
+        )
+        .await?;
+    }
+    Ok(token_http_response(pair))
+}
+
+async fn refresh_grant(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<HttpResponse, OAuthError> {
+    let presented = required(params, "refresh_token")?;
+    let requested = requested_scopes(params)?;
+    let invalid = || {
+        OAuthError::new(
+            InvalidGrant,
+            "the refresh token is invalid, expired or revoked",
+        )
+    };
+    let sid = SessionStore::session_of(presented).ok_or_else(invalid)?;
+    let session = state.sessions.get(sid).await?.ok_or_else(invalid)?;
+
+    let user_id = session.user;
+    let user =
+        persistence::global(&state.db, move |conn| Box::pin(users::find(conn, user_id))).await?;
+    let Some(user) = user.filter(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))
+    else {
+        state.sessions.revoke(sid).await?;
+        return Err(invalid());
+    };
+    let grants = load_grants(state, user_id).await?;
+    let switch = params.get("tenant").filter(|t| !t.is_empty());
+    let (grant, base) = match switch {
+        Some(tenant) => {
+            let grant = find_grant(&grants, tenant)
+                .filter(|g| g.is_usable())
+                .ok_or_else(|| {
+                    OAuthError::new(InvalidGrant, "the user has no access to that tenant")
+                })?;
+            (Some(grant), available_scopes(&user, Some(grant)))
+        }
+        None => {
+            let grant = match session.tenant {
+                Some(tenant) => match grants
+                    .iter()
+                    .find(|g| g.tenant.id == tenant.0)
+                    .filter(|g| g.is_usable())
+                {
+                    Some(grant) => Some(grant),
+                    None => {
+                        // Access to the session's tenant is gone: so is the session.
+                        state.sessions.revoke(sid).await?;
+                        return Err(OAuthError::new(
+                            InvalidGrant,
+                            "access to the tenant has been removed",
+                        ));
+                    }
+                },
+                None => None,
+            };
+            let granted = ScopeSet::parse_space_delimited(&session.scope).unwrap_or_default();
+            (grant, granted)
+        }
+    };
+    // RFC 6749 §6: a refresh may narrow the original grant, never widen it.
+    if let Some(requested) = requested
+        && !requested.is_subset_of(base)
+    {
+        return Err(OAuthError::new(
+            InvalidScope,
+            "the requested scope exceeds the original grant",
+        ));
+    }
+    let current = available_scopes(&user, grant);
+    let scopes = requested.unwrap_or(base).intersection(current);
+    let tenant = grant.map(|g| TenantId(g.tenant.id));
+    let new_token = SessionStore::new_refresh_token(sid);
+    let pair = tokens::pair_json(
+        state,
+        user_id,
+        tenant,
+        scopes,
+        SessionId(sid.0),
+        new_token.clone(),
+    )?;
+    let stored_scope = base.intersection(current).to_string();
+    match state
+        .sessions
+        .rotate(presented, &new_token, &pair, tenant, &stored_scope)
+        .await?
+    {
+        Rotation::Rotated => Ok(token_http_response(pair)),
+        Rotation::Replayed(same_pair) => Ok(token_http_response(same_pair)),
+        Rotation::Reused => {
+            if let Some(tenant) = session.tenant {
+                record(
+                    state,
+                    tenant,
+                    AuditRecord {
+                        actor_id: Some(user_id.0),
+                        action: "session.revoked",
+                        target: Some(format!("session:{sid}")),
+                        details: serde_json::json!({"reason": "refresh token reuse"}),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            tracing::warn!(session = %sid, "refresh token reuse: session revoked");
+            Err(OAuthError::new(
+                InvalidGrant,
+                "the refresh token was already used; the session has been revoked",
+            ))
+        }
+        Rotation::Invalid => Err(invalid()),
+    }
+}
+
+/// Revoke a token (RFC 7009).
+///
+/// A refresh token revokes its whole session (and the session's access tokens); an
+/// access token is revoked until it expires. Always 200, whether or not the token was
+/// valid, so the endpoint tells nothing about tokens.
+#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth", operation_id = "revoke_token",
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or there was nothing to revoke"),
+        (status = 400, description = "`invalid_request`: no `token`, or not form-encoded", body = OAuthErrorBody),
+        (status = 503, description = "A dependency is down; retry", body = OAuthErrorBody),
+    ))]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let params = form(&req, &body)?;
+    let token = required(&params, "token")?;
+    if let Some(sid) = SessionStore::session_of(token) {
+        if state.sessions.holds_token(sid, token).await? {
+            state.sessions.revoke(sid).await?;
+        }
+    } else if let Ok(claims) = state.keys.verify(token) {
+        state.revocations.revoke_token(&claims).await?;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .finish())
+}

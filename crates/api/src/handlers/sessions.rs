@@ -1,0 +1,110 @@
+use crate::error::{ApiError, Problem};
+use crate::guards::Principal;
+use crate::handlers::page::{Page, PageQuery, paginate};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, TimeZone, Utc};
+use domain::SessionId;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub tenant_id: Option<Uuid>,
+    /// The session of the token making this request.
+    pub current: bool,
+}
+
+fn at(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// The caller's live sessions, newest first.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "sessions", operation_id = "list_my_sessions",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Sessions", body = inline(Page<SessionResponse>)),
+        (status = 401, description = "No valid token", body = Problem),
+    ))]
+pub async fn list_my_sessions(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let items: Vec<SessionResponse> = state
+        .sessions
+        .list(principal.user)
+        .await?
+        .into_iter()
+        .map(|s| SessionResponse {
+            id: s.id.0,
+            created_at: at(s.created_at_ms),
+            last_used_at: at(s.last_used_at_ms),
+            ip: s.ip,
+            user_agent: s.user_agent,
+            tenant_id: s.tenant.map(|t| t.0),
+            current: s.id == principal.session,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id.to_string())?))
+}
+
+/// Revoke one of the caller's sessions (its refresh token and access tokens).
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{session_id}", tag = "sessions", operation_id = "revoke_my_session",
+    params(("session_id" = Uuid, Path, description = "A session of the caller")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such session of the caller", body = Problem),
+    ))]
+pub async fn revoke_my_session(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let sid = SessionId(path.into_inner());
+    match state.sessions.get(sid).await? {
+        Some(session) if session.user == principal.user => {
+            state.sessions.revoke(sid).await?;
+            Ok(HttpResponse::NoContent().finish())
+        }
+        // Another user's session is as unknown as a missing one.
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Log out: revoke the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sessions", operation_id = "log_out",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No valid token", body = Problem),
+    ))]
+pub async fn log_out(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    state.sessions.revoke(principal.session).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Log out everywhere: revoke every session of the caller.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "sessions", operation_id = "log_out_everywhere",
+    responses(
+        (status = 204, description = "Every session revoked"),
+        (status = 401, description = "No valid token", body = Problem),
+    ))]
+pub async fn log_out_everywhere(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    state.sessions.revoke_all(principal.user, None).await?;
+    // Also refuse any token issued before now, whatever session it claims.
+    state.revocations.user_changed(principal.user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

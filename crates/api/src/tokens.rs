@@ -1,0 +1,119 @@
+//! Issuing token pairs: the one place access tokens are signed and sessions started.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use auth::sessions::{NewSession, SessionStore};
+use auth::token::AccessClaims;
+use domain::{ScopeSet, SessionId, TenantId, UserId};
+use persistence::models::User;
+use persistence::repo::memberships::Grant;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// RFC 6749 §5.1 successful token response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImhzMjU2LTFhMmIzYyIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiIuLi4ifQ.c2ln",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "refresh_token": "AZNgW2V1dGhvcml6YXRpb24tc2Vzc2lvbi1pZC1hbmQtMjU2LXJhbmRvbS1iaXRz",
+    "scope": "tenant:read members:read projects:read"
+}))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    /// The scopes granted, space-delimited.
+    pub scope: String,
+}
+
+/// What a user may be granted in a tenant (or, tenant-less, on the platform).
+pub fn available_scopes(user: &User, grant: Option<&Grant>) -> ScopeSet {
+    let mut scopes = grant
+        .map(Grant::permissions)
+        .unwrap_or_default()
+        .intersection(ScopeSet::all_tenant());
+    if user.is_platform_admin {
+        scopes.insert(domain::Scope::PlatformAdmin);
+    }
+    scopes
+}
+
+pub fn sign_access_token(
+    state: &AppState,
+    user: UserId,
+    tenant: Option<TenantId>,
+    scopes: ScopeSet,
+    sid: SessionId,
+) -> Result<String, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = AccessClaims {
+        iss: state.config.issuer(),
+        aud: state.config.audience.clone(),
+        sub: user.0,
+        tid: tenant.map(|t| t.0),
+        scope: scopes.to_string(),
+        sid: sid.0,
+        jti: Uuid::now_v7(),
+        iat: now,
+        nbf: now,
+        exp: now + state.config.access_ttl.as_secs() as i64,
+    };
+    state
+        .keys
+        .sign(&claims)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The serialized response of a new pair for session `sid`.
+pub fn pair_json(
+    state: &AppState,
+    user: UserId,
+    tenant: Option<TenantId>,
+    scopes: ScopeSet,
+    sid: SessionId,
+    refresh_token: String,
+) -> Result<Vec<u8>, ApiError> {
+    let response = TokenResponse {
+        access_token: sign_access_token(state, user, tenant, scopes, sid)?,
+        token_type: "Bearer",
+        expires_in: state.config.access_ttl.as_secs(),
+        refresh_token,
+        scope: scopes.to_string(),
+    };
+    serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Starts a session and returns its first pair.
+pub async fn start_session(
+    state: &AppState,
+    session: NewSession,
+    scopes: ScopeSet,
+) -> Result<Vec<u8>, ApiError> {
+    let sid = SessionId::new();
+    let refresh_token = SessionStore::new_refresh_token(sid);
+    state.sessions.create(sid, &session, &refresh_token).await?;
+    pair_json(
+        state,
+        session.user,
+        session.tenant,
+        scopes,
+        sid,
+        refresh_token,
+    )
+}
+
+/// A response carrying tokens: never cached (RFC 6749 §5.1).
+pub fn token_http_response(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .content_type("application/json")
+        .body(body)
+}

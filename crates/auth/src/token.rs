@@ -1,0 +1,280 @@
+//! Access tokens: JWTs (RFC 9068 profile: `typ: at+jwt`) signed by the newest key of a key
+//! ring and verified by any of its keys, with the public halves published as a JWKS.
+//!
+//! Verification is strict where `jsonwebtoken`'s defaults are lax: the algorithm set is
+//! pinned to the ring's one algorithm (the token's own `alg` is never trusted), `typ` must
+//! be `at+jwt`, the `kid` must name a key of the ring, `iss`, `aud`, `exp`, `nbf`, `iat`,
+//! `sub`, `sid` and `jti` are all required, `nbf` is checked, and leeway is 5 s, not 60.
+
+use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use uuid::Uuid;
+
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+const LEEWAY_SECS: u64 = 5;
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The user.
+    pub sub: Uuid,
+    /// The tenant; absent for a tenant-less token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tid: Option<Uuid>,
+    /// Space-delimited scopes.
+    pub scope: String,
+    /// The session (refresh-token family).
+    pub sid: Uuid,
+    /// UUIDv7: also the issue time in milliseconds, which "not before" marks compare with.
+    pub jti: Uuid,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+}
+
+impl AccessClaims {
+    /// The issue time in Unix milliseconds, from the UUIDv7 `jti`.
+    pub fn issued_at_ms(&self) -> i64 {
+        self.jti
+            .get_timestamp()
+            .map(|ts| {
+                let (secs, nanos) = ts.to_unix();
+                secs as i64 * 1000 + i64::from(nanos / 1_000_000)
+            })
+            .unwrap_or(self.iat * 1000)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token is not an access token")]
+    WrongType,
+    #[error("the token is signed by an unknown key")]
+    UnknownKey,
+    #[error("the token is signed with an algorithm that is not accepted")]
+    WrongAlgorithm,
+    #[error("the token signature is invalid")]
+    BadSignature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token was issued for another audience or by another issuer")]
+    WrongAudienceOrIssuer,
+    #[error("the token lacks a required claim")]
+    MissingClaim,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("signing keys: {0}")]
+pub struct KeyError(pub String);
+
+struct RingKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    public: Option<Jwk>,
+}
+
+/// The signing and verifying keys. One signs (the newest), all verify.
+pub struct KeyRing {
+    algorithm: Algorithm,
+    keys: Vec<RingKey>,
+    validation: Validation,
+}
+
+impl KeyRing {
+    /// HS256 with one shared secret (at least 32 bytes). Its `kid` is derived from the
+    /// secret's hash, so rotating the secret changes the `kid`. Nothing is published.
+    pub fn hs256(secret: &[u8], issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        if secret.len() < 32 {
+            return Err(KeyError("an HS256 secret must be at least 32 bytes".into()));
+        }
+        let digest = Sha256::digest([b"gatehouse-kid:".as_slice(), secret].concat());
+        let kid = format!("hs256-{}", hex(&digest[..6]));
+        let key = RingKey {
+            kid,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            public: None,
+        };
+        Ok(Self::assemble(
+            Algorithm::HS256,
+            vec![key],
+            issuer,
+            audience,
+        ))
+    }
+
+    /// EdDSA (Ed25519) or RS256 from every `*.pem` private key (PKCS#8) in `dir`; the file
+    /// stem is the `kid`, and the last in name order signs.
+    pub fn from_pem_dir(
+        algorithm: Algorithm,
+        dir: &Path,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, KeyError> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| KeyError(format!("{}: {e}", dir.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "pem"))
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(KeyError(format!("no *.pem key in {}", dir.display())));
+        }
+        let keys = paths
+            .iter()
+            .map(|path| {
+                let pem = std::fs::read(path)
+                    .map_err(|e| KeyError(format!("{}: {e}", path.display())))?;
+                let kid = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Self::pem_key(algorithm, &kid, &pem)
+                    .map_err(|e| KeyError(format!("{}: {}", path.display(), e.0)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::assemble(algorithm, keys, issuer, audience))
+    }
+
+    /// One key from PEM text (also used by tests that bring their own keys).
+    pub fn from_pems(
+        algorithm: Algorithm,
+        pems: &[(&str, &[u8])],
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, KeyError> {
+        let keys = pems
+            .iter()
+            .map(|(kid, pem)| Self::pem_key(algorithm, kid, pem))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(KeyError("no key".into()));
+        }
+        Ok(Self::assemble(algorithm, keys, issuer, audience))
+    }
+
+    fn pem_key(algorithm: Algorithm, kid: &str, pem: &[u8]) -> Result<RingKey, KeyError> {
+        let encoding = match algorithm {
+            Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
+            Algorithm::RS256 => EncodingKey::from_rsa_pem(pem),
+            other => {
+                return Err(KeyError(format!(
+                    "{other:?} keys do not come from PEM files"
+                )));
+            }
+        }
+        .map_err(|e| KeyError(e.to_string()))?;
+        let mut public =
+            Jwk::from_encoding_key(&encoding, algorithm).map_err(|e| KeyError(e.to_string()))?;
+        public.common.key_id = Some(kid.to_owned());
+        public.common.public_key_use = Some(PublicKeyUse::Signature);
+        let decoding = DecodingKey::from_jwk(&public).map_err(|e| KeyError(e.to_string()))?;
+        Ok(RingKey {
+            kid: kid.to_owned(),
+            encoding,
+            decoding,
+            public: Some(public),
+        })
+    }
+
+    fn assemble(algorithm: Algorithm, keys: Vec<RingKey>, issuer: &str, audience: &str) -> Self {
+        Self {
+            algorithm,
+            keys,
+            validation: strict_validation(algorithm, issuer, audience),
+        }
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The `kid` of the signing key.
+    pub fn signing_kid(&self) -> &str {
+        self.keys.last().map(|k| k.kid.as_str()).unwrap_or_default()
+    }
+
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {
+        let key = self
+            .keys
+            .last()
+            .ok_or_else(|| KeyError("empty key ring".into()))?;
+        let mut header = Header::new(self.algorithm);
+        header.typ = Some(ACCESS_TOKEN_TYP.into());
+        header.kid = Some(key.kid.clone());
+        encode(&header, claims, &key.encoding).map_err(|e| KeyError(e.to_string()))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // RFC 8725 §3.1: the algorithm is ours to choose, never the token's.
+        if header.alg != self.algorithm {
+            return Err(TokenError::WrongAlgorithm);
+        }
+        // RFC 9068 §4: reject JWTs of other types (ID tokens, logout tokens, …).
+        if !header.typ.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) || t.eq_ignore_ascii_case("application/at+jwt")
+        }) {
+            return Err(TokenError::WrongType);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(TokenError::UnknownKey)?;
+        decode::<AccessClaims>(token, &key.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|error| {
+                use jsonwebtoken::errors::ErrorKind::*;
+                match error.kind() {
+                    ExpiredSignature => TokenError::Expired,
+                    ImmatureSignature => TokenError::NotYetValid,
+                    InvalidAudience | InvalidIssuer => TokenError::WrongAudienceOrIssuer,
+                    InvalidSignature => TokenError::BadSignature,
+                    InvalidAlgorithm => TokenError::WrongAlgorithm,
+                    MissingRequiredClaim(_) => TokenError::MissingClaim,
+                    _ => TokenError::Malformed,
+                }
+            })
+    }
+
+    /// RFC 7517 JWK Set of the public keys (empty for HS256: a shared secret is never
+    /// published).
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self.keys.iter().filter_map(|k| k.public.clone()).collect(),
+        }
+    }
+}
+
+/// The validation every verifier of Gatehouse tokens should use; public so that tests and
+/// other services can build theirs from a JWKS.
+pub fn strict_validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.algorithms = vec![algorithm];
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.validate_aud = true;
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+    validation
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
