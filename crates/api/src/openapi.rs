@@ -39,6 +39,36 @@ use utoipa::{Modify, OpenApi};
         handlers::sessions::log_out_everywhere,
         handlers::tenants::create_tenant,
         handlers::permissions::list_permissions,
+        handlers::invitations::accept_invitation,
+        handlers::platform::list_all_tenants,
+        handlers::platform::suspend_tenant,
+        handlers::platform::activate_tenant,
+        handlers::tenants::get_tenant,
+        handlers::tenants::update_tenant,
+        handlers::members::list_members,
+        handlers::members::get_member,
+        handlers::members::update_member,
+        handlers::members::remove_member,
+        handlers::members::set_member_roles,
+        handlers::invitations::list_invitations,
+        handlers::invitations::create_invitation,
+        handlers::invitations::revoke_invitation,
+        handlers::roles::list_roles,
+        handlers::roles::get_role,
+        handlers::roles::create_role,
+        handlers::roles::update_role,
+        handlers::roles::delete_role,
+        handlers::audit::list_audit_events,
+        handlers::projects::list_projects,
+        handlers::projects::get_project,
+        handlers::projects::create_project,
+        handlers::projects::update_project,
+        handlers::projects::delete_project,
+        handlers::tasks::list_tasks,
+        handlers::tasks::get_task,
+        handlers::tasks::create_task,
+        handlers::tasks::update_task,
+        handlers::tasks::delete_task,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -51,6 +81,13 @@ use utoipa::{Modify, OpenApi};
         (name = "sessions", description = "The caller's sessions"),
         (name = "tenants", description = "Tenants"),
         (name = "permissions", description = "The permission catalog"),
+        (name = "members", description = "A tenant's members"),
+        (name = "invitations", description = "Invitations to a tenant"),
+        (name = "roles", description = "A tenant's roles"),
+        (name = "audit", description = "A tenant's audit log"),
+        (name = "projects", description = "Projects (sample tenant resource)"),
+        (name = "tasks", description = "Tasks of a project"),
+        (name = "platform", description = "Platform operators"),
     )
 )]
 struct ApiDoc;
@@ -90,7 +127,7 @@ impl Modify for SecuritySchemes {
 /// Sets each operation's `security` from its route declaration.
 fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
     for decl in routes::declarations() {
-        let Some(item) = openapi.paths.paths.get_mut(decl.path) else {
+        let Some(item) = openapi.paths.paths.get_mut(&decl.path) else {
             continue;
         };
         let operation = match decl.method {
@@ -108,13 +145,19 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
                 SecurityRequirement::new::<_, _, &str>("oauth2", []),
                 SecurityRequirement::new::<_, _, &str>("bearer", []),
             ]),
-            Access::Scopes(_) => {
-                let scopes = decl.access.required_scopes().names();
-                Some(vec![
-                    SecurityRequirement::new("oauth2", scopes.clone()),
-                    SecurityRequirement::new("bearer", scopes),
-                ])
-            }
+            scoped => Some(
+                scoped
+                    .alternatives()
+                    .into_iter()
+                    .flat_map(|scopes| {
+                        let names = scopes.names();
+                        [
+                            SecurityRequirement::new("oauth2", names.clone()),
+                            SecurityRequirement::new("bearer", names),
+                        ]
+                    })
+                    .collect(),
+            ),
         };
     }
 }

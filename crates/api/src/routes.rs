@@ -1,65 +1,129 @@
 //! THE route tree. Each route is declared once, with who may call it; that one
 //! declaration mounts the handler behind its guard (`guards::authenticate::enforce`) and
 //! sets the route's `security` requirement in the OpenAPI document
-//! (`openapi::apply_access`). A handler never checks scopes itself.
+//! (`openapi::apply_access`). A handler never checks scopes itself. Everything under
+//! `/api/v1/tenants/{tenant_id}` is also wrapped, as a whole, in the tenant guard.
 
 use crate::guards::Access;
-use crate::guards::authenticate::enforce;
+use crate::guards::authenticate::{enforce, tenant_guard};
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceRequest;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::web;
 
+pub const TENANT_SCOPE: &str = "/api/v1/tenants/{tenant_id}";
+
 /// One route of the table: what the OpenAPI document and the authorization matrix test
 /// read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RouteDecl {
     pub method: &'static str,
-    pub path: &'static str,
+    pub path: String,
     pub access: Access,
 }
 
-macro_rules! route_table {
-    ($($method:ident $path:literal => $handler:path, $access:expr;)+) => {
-        /// Mounts every route of the table behind its guard.
-        pub fn configure(cfg: &mut web::ServiceConfig) {
-            $(
-                cfg.route(
-                    $path,
-                    web::$method()
-                        .to($handler)
-                        .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| enforce($access, req, next))),
-                );
-            )+
-        }
-
-        /// The declarations, in table order.
-        pub fn declarations() -> Vec<RouteDecl> {
-            vec![$(RouteDecl { method: stringify!($method), path: $path, access: $access }),+]
-        }
+macro_rules! route {
+    ($method:ident, $handler:path, $access:expr) => {
+        web::$method()
+            .to($handler)
+            .wrap(from_fn(|req: ServiceRequest, next: Next<BoxBody>| {
+                enforce($access, req, next)
+            }))
     };
 }
 
-use crate::handlers::*;
-use Access::*;
+macro_rules! route_table {
+    (
+        app {
+                $($method:ident $path:literal => $handler:path, $access:expr;)+
+            }
+            tenant {
+                $($t_method:ident $t_path:literal => $t_handler:path, $t_access:expr;)+
+            }
+        ) => {
+            /// Mounts every route of the table behind its guards.
+            pub fn configure(cfg: &mut web::ServiceConfig) {
+                $( cfg.route($path, route!($method, $handler, $access)); )+
+                cfg.service(
+                    web::scope(TENANT_SCOPE)
+                        $( .route($t_path, route!($t_method, $t_handler, $t_access)) )+
+                        .wrap(from_fn(tenant_guard)),
+                );
+            }
+
+            /// The declarations, in table order, with full paths.
+            pub fn declarations() -> Vec<RouteDecl> {
+                vec![
+                    $(RouteDecl { method: stringify!($method), path: $path.to_owned(), access: $access },)+
+                    $(RouteDecl { method: stringify!($t_method), path: format!("{TENANT_SCOPE}{}", $t_path), access: $t_access },)+
+                ]
+            }
+        };
+    }
+
+    use crate::handlers::*;
+    use Access::*;
+    use domain::Scope::*;
 
 route_table! {
-    get "/healthz" => health::get_health, Public;
-    get "/readyz" => health::get_readiness, Public;
-    get "/.well-known/jwks.json" => well_known::get_jwks, Public;
-    get "/.well-known/oauth-authorization-server" => well_known::get_authorization_server_metadata, Public;
-    post "/oauth/token" => oauth::issue_token, Public;
-    post "/oauth/revoke" => oauth::revoke_token, Public;
-    post "/api/v1/signup" => signup::sign_up, Public;
+    app {
+        get "/healthz" => health::get_health, Public;
+        get "/readyz" => health::get_readiness, Public;
+        get "/.well-known/jwks.json" => well_known::get_jwks, Public;
+        get "/.well-known/oauth-authorization-server" => well_known::get_authorization_server_metadata, Public;
+        post "/oauth/token" => oauth::issue_token, Public;
+        post "/oauth/revoke" => oauth::revoke_token, Public;
+        post "/api/v1/signup" => signup::sign_up, Public;
+        post "/api/v1/invitations/accept" => invitations::accept_invitation, Public;
 
-    get "/api/v1/me" => me::get_me, User;
-    patch "/api/v1/me" => me::update_me, User;
-    post "/api/v1/me/password" => me::change_password, User;
-    get "/api/v1/me/tenants" => me::list_my_tenants, User;
-    get "/api/v1/me/sessions" => sessions::list_my_sessions, User;
-    delete "/api/v1/me/sessions/{session_id}" => sessions::revoke_my_session, User;
-    post "/api/v1/auth/logout" => sessions::log_out, User;
-    post "/api/v1/auth/logout-all" => sessions::log_out_everywhere, User;
-    post "/api/v1/tenants" => tenants::create_tenant, User;
-    get "/api/v1/permissions" => permissions::list_permissions, User;
+        get "/api/v1/me" => me::get_me, User;
+        patch "/api/v1/me" => me::update_me, User;
+        post "/api/v1/me/password" => me::change_password, User;
+        get "/api/v1/me/tenants" => me::list_my_tenants, User;
+        get "/api/v1/me/sessions" => sessions::list_my_sessions, User;
+        delete "/api/v1/me/sessions/{session_id}" => sessions::revoke_my_session, User;
+        post "/api/v1/auth/logout" => sessions::log_out, User;
+        post "/api/v1/auth/logout-all" => sessions::log_out_everywhere, User;
+        post "/api/v1/tenants" => tenants::create_tenant, User;
+        get "/api/v1/permissions" => permissions::list_permissions, User;
+
+        get "/api/v1/platform/tenants" => platform::list_all_tenants, Scopes(&[PlatformAdmin]);
+        post "/api/v1/platform/tenants/{tenant_id}/suspend" => platform::suspend_tenant, Scopes(&[PlatformAdmin]);
+        post "/api/v1/platform/tenants/{tenant_id}/activate" => platform::activate_tenant, Scopes(&[PlatformAdmin]);
+    }
+
+    tenant {
+        get "" => tenants::get_tenant, Tenant(&[TenantRead]);
+        patch "" => tenants::update_tenant, Tenant(&[TenantWrite]);
+
+        get "/members" => members::list_members, Tenant(&[MembersRead]);
+        get "/members/{user_id}" => members::get_member, Tenant(&[MembersRead]);
+        patch "/members/{user_id}" => members::update_member, Tenant(&[MembersWrite]);
+        delete "/members/{user_id}" => members::remove_member, Tenant(&[MembersWrite]);
+        put "/members/{user_id}/roles" => members::set_member_roles, Tenant(&[RolesWrite]);
+
+        get "/invitations" => invitations::list_invitations, Tenant(&[MembersRead]);
+        post "/invitations" => invitations::create_invitation, Tenant(&[MembersWrite]);
+        delete "/invitations/{invitation_id}" => invitations::revoke_invitation, Tenant(&[MembersWrite]);
+
+        get "/roles" => roles::list_roles, Tenant(&[RolesRead]);
+        get "/roles/{role_id}" => roles::get_role, Tenant(&[RolesRead]);
+        post "/roles" => roles::create_role, Tenant(&[RolesWrite]);
+        patch "/roles/{role_id}" => roles::update_role, Tenant(&[RolesWrite]);
+        delete "/roles/{role_id}" => roles::delete_role, Tenant(&[RolesWrite]);
+
+        get "/audit-events" => audit::list_audit_events, Tenant(&[AuditRead]);
+
+        get "/projects" => projects::list_projects, Tenant(&[ProjectsRead]);
+        get "/projects/{project_id}" => projects::get_project, Tenant(&[ProjectsRead]);
+        post "/projects" => projects::create_project, Tenant(&[ProjectsWrite]);
+        patch "/projects/{project_id}" => projects::update_project, Tenant(&[ProjectsWrite]);
+        delete "/projects/{project_id}" => projects::delete_project, Tenant(&[ProjectsWrite]);
+
+        get "/projects/{project_id}/tasks" => tasks::list_tasks, Tenant(&[TasksRead]);
+        get "/projects/{project_id}/tasks/{task_id}" => tasks::get_task, Tenant(&[TasksRead]);
+        post "/projects/{project_id}/tasks" => tasks::create_task, Tenant(&[TasksWrite]);
+        patch "/projects/{project_id}/tasks/{task_id}" => tasks::update_task, TenantAnyOf(&[ProjectsWrite, TasksWrite]);
+        delete "/projects/{project_id}/tasks/{task_id}" => tasks::delete_task, TenantAnyOf(&[ProjectsWrite, TasksWrite]);
+    }
 }

@@ -2,6 +2,7 @@
 //! sessions and revocation lists in Redis. Knows nothing of HTTP or of the database.
 
 pub mod error;
+pub mod invitation;
 pub mod password;
 pub mod random;
 pub mod redis_store;

@@ -15,6 +15,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        email -> Text,
+        role_ids -> Array<Uuid>,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     membership_roles (tenant_id, user_id, role_id) {
         tenant_id -> Uuid,
         user_id -> Uuid,
@@ -32,6 +47,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    projects (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     roles (id) {
         id -> Uuid,
         tenant_id -> Uuid,
@@ -39,6 +66,19 @@ diesel::table! {
         description -> Text,
         permissions -> Array<Text>,
         builtin -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        project_id -> Uuid,
+        title -> Text,
+        done -> Bool,
+        created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -68,6 +108,8 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_events -> tenants (tenant_id));
+diesel::joinable!(invitations -> tenants (tenant_id));
+diesel::joinable!(projects -> tenants (tenant_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(membership_roles -> roles (role_id));
@@ -75,9 +117,12 @@ diesel::joinable!(roles -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
+    invitations,
     membership_roles,
     memberships,
+    projects,
     roles,
+    tasks,
     tenants,
     users,
 );

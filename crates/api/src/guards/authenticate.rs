@@ -24,14 +24,55 @@ pub async fn enforce<B: MessageBody>(
     if access == Access::Public {
         return next.call(req).await;
     }
-    let state = req
-        .app_data::<web::Data<AppState>>()
+    // Inside the tenant scope its guard has authenticated already.
+    let existing = req.extensions().get::<Principal>().cloned();
+    let principal = match existing {
+        Some(principal) => principal,
+        None => {
+            let state = app_state(&req)?;
+            let principal = authenticate(&state, req.headers()).await?;
+            req.extensions_mut().insert(principal.clone());
+            principal
+        }
+    };
+    if access.is_tenant() && principal.tenant.is_none() {
+        return Err(
+            ApiError::Forbidden("this operation needs a token for the tenant".into()).into(),
+        );
+    }
+    if !access.allows(principal.scopes) {
+        let wanted = access
+            .alternatives()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        return Err(ApiError::InsufficientScope(wanted).into());
+    }
+    next.call(req).await
+}
+
+fn app_state(req: &ServiceRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))
+}
+
+/// Wraps all of `/api/v1/tenants/{tenant_id}`: authenticates, and refuses a token of any
+/// other tenant (or of none) with 403, decided from the token alone, before any lookup.
+/// Every route inside also carries its own scope declaration.
+pub async fn tenant_guard<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let state = app_state(&req)?;
     let principal = authenticate(&state, req.headers()).await?;
-    let required = access.required_scopes();
-    if !required.is_subset_of(principal.scopes) {
-        return Err(ApiError::InsufficientScope(required.to_string()).into());
+    let path_tenant = req
+        .match_info()
+        .get("tenant_id")
+        .and_then(|t| t.parse::<TenantId>().ok());
+    if principal.tenant.is_none() || principal.tenant != path_tenant {
+        return Err(ApiError::Forbidden("this token is not for that tenant".into()).into());
     }
     req.extensions_mut().insert(principal);
     next.call(req).await

@@ -4,6 +4,8 @@
 pub mod access;
 pub mod authenticate;
 pub mod principal;
+pub mod tenant;
 
 pub use access::Access;
 pub use principal::Principal;
+pub use tenant::TenantContext;

@@ -1,13 +1,21 @@
 //! Handlers, one module per resource, one function per action (`verb_noun`: the
 //! OpenAPI `operationId`).
 
+pub mod audit;
 pub mod client;
 pub mod health;
+pub mod invitations;
 pub mod me;
+pub mod members;
 pub mod oauth;
 pub mod page;
 pub mod permissions;
+pub mod platform;
+pub mod projects;
+pub mod roles;
 pub mod sessions;
 pub mod signup;
+pub mod tasks;
 pub mod tenants;
+pub mod trail;
 pub mod well_known;

@@ -49,6 +49,40 @@ impl PageQuery {
     }
 }
 
+impl PageQuery {
+    /// The id the previous page ended at (keyset pagination over UUIDv7 ids).
+    pub fn after_id(&self) -> Result<Option<uuid::Uuid>, ApiError> {
+        self.after()?
+            .map(|key| {
+                key.parse()
+                    .map_err(|_| ApiError::validation("cursor", "is not a cursor this API issued"))
+            })
+            .transpose()
+    }
+}
+
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` rows: the extra row only says there is a next page.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        limit: usize,
+        key: impl Fn(&R) -> uuid::Uuid,
+        map: impl Fn(R) -> T,
+    ) -> Self {
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|r| cursor_for(&key(r).to_string()))
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+        }
+    }
+}
+
 pub fn cursor_for(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }

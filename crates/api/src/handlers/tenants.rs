@@ -118,3 +118,67 @@ pub async fn create_tenant(
     .map_err(conflict)?;
     Ok(HttpResponse::Created().json(TenantResponse::from(tenant)))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Acme Corporation"}))]
+pub struct UpdateTenantRequest {
+    pub name: String,
+}
+
+/// The tenant of the path (the token's).
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "get_tenant",
+    params(("tenant_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The tenant", body = TenantResponse),
+        (status = 401, description = "No valid credentials", body = Problem),
+        (status = 403, description = "Another tenant's token, or missing `tenant:read`", body = Problem),
+    ))]
+pub async fn get_tenant(
+    state: web::Data<AppState>,
+    ctx: crate::guards::TenantContext,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = ctx.tenant;
+    let found = persistence::in_tenant(&state.db, tenant, move |conn| {
+        Box::pin(tenants::find(conn, tenant))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TenantResponse::from(found.ok_or(ApiError::NotFound)?)))
+}
+
+/// Rename the tenant.
+#[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "update_tenant",
+    params(("tenant_id" = Uuid, Path)),
+    request_body = UpdateTenantRequest,
+    responses(
+        (status = 200, description = "Updated", body = TenantResponse),
+        (status = 422, description = "Invalid name", body = Problem),
+    ))]
+pub async fn update_tenant(
+    state: web::Data<AppState>,
+    ctx: crate::guards::TenantContext,
+    client: ClientInfo,
+    body: web::Json<UpdateTenantRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let name = TenantName::parse(&body.name)?;
+    let tenant = ctx.tenant;
+    let updated = persistence::in_tenant(&state.db, tenant, move |conn| {
+        Box::pin(async move {
+            let updated = tenants::rename(conn, tenant, &name).await?;
+            audit::record(
+                conn,
+                tenant,
+                crate::handlers::trail::by(
+                    &ctx,
+                    &client,
+                    "tenant.updated",
+                    format!("tenant:{tenant}"),
+                    serde_json::json!({"name": updated.name}),
+                ),
+            )
+            .await?;
+            Ok(updated)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TenantResponse::from(updated)))
+}

@@ -1,13 +1,17 @@
 //! Row types: `X` (queried), `NewX` (inserted).
 
 pub mod audit;
+pub mod invitation;
 pub mod membership;
+pub mod project;
 pub mod role;
 pub mod tenant;
 pub mod user;
 
-pub use audit::NewAuditEvent;
+pub use audit::{AuditEvent, NewAuditEvent};
+pub use invitation::{Invitation, NewInvitation};
 pub use membership::{Membership, NewMembership};
+pub use project::{NewProject, NewTask, Project, ProjectChangeset, Task, TaskChangeset};
 pub use role::{NewRole, Role};
 pub use tenant::{NewTenant, Tenant};
 pub use user::{NewUser, User};

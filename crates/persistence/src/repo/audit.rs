@@ -41,3 +41,42 @@ pub async fn record(
         .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Newest first; `before` is the id the previous page ended at.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    filter: &AuditFilter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<crate::models::AuditEvent>, PersistenceError> {
+    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+    let mut query = audit_events::table
+        .filter(audit_events::tenant_id.eq(tenant.0))
+        .into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.clone()));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(audit_events::actor_id.eq(actor));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_events::created_at.ge(since));
+    }
+    if let Some(before) = before {
+        query = query.filter(audit_events::id.lt(before));
+    }
+    Ok(query
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(crate::models::AuditEvent::as_select())
+        .load(conn)
+        .await?)
+}

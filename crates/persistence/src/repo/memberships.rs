@@ -94,3 +94,163 @@ pub async fn grants_of_user(
         })
         .collect())
 }
+
+/// A member of a tenant as an admin sees it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub membership: Membership,
+    pub user: crate::models::User,
+    pub roles: Vec<Role>,
+}
+
+async fn with_roles(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    rows: Vec<(Membership, crate::models::User)>,
+) -> Result<Vec<Member>, PersistenceError> {
+    let ids: Vec<Uuid> = rows.iter().map(|(m, _)| m.user_id).collect();
+    let role_rows: Vec<(Uuid, Role)> = membership_roles::table
+        .inner_join(roles::table)
+        .filter(membership_roles::tenant_id.eq(tenant.0))
+        .filter(membership_roles::user_id.eq_any(&ids))
+        .order(roles::name.asc())
+        .select((membership_roles::user_id, Role::as_select()))
+        .load(conn)
+        .await?;
+    let mut by_user: BTreeMap<Uuid, Vec<Role>> = BTreeMap::new();
+    for (user, role) in role_rows {
+        by_user.entry(user).or_default().push(role);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(membership, user)| Member {
+            roles: by_user.remove(&user.id).unwrap_or_default(),
+            membership,
+            user,
+        })
+        .collect())
+}
+
+pub async fn list_members(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Member>, PersistenceError> {
+    use crate::schema::users;
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::tenant_id.eq(tenant.0))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(memberships::user_id.gt(after));
+    }
+    let rows = query
+        .order(memberships::user_id.asc())
+        .limit(limit)
+        .select((Membership::as_select(), crate::models::User::as_select()))
+        .load(conn)
+        .await?;
+    with_roles(conn, tenant, rows).await
+}
+
+pub async fn find_member(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<Member>, PersistenceError> {
+    use crate::schema::users;
+    let rows = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::tenant_id.eq(tenant.0))
+        .filter(memberships::user_id.eq(user.0))
+        .select((Membership::as_select(), crate::models::User::as_select()))
+        .load(conn)
+        .await?;
+    Ok(with_roles(conn, tenant, rows).await?.pop())
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+    status: MembershipStatus,
+) -> Result<(), PersistenceError> {
+    diesel::update(
+        memberships::table
+            .filter(memberships::tenant_id.eq(tenant.0))
+            .filter(memberships::user_id.eq(user.0)),
+    )
+    .set(memberships::status.eq(status.as_str()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), PersistenceError> {
+    diesel::delete(
+        memberships::table
+            .filter(memberships::tenant_id.eq(tenant.0))
+            .filter(memberships::user_id.eq(user.0)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_roles(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+    role_ids: &[RoleId],
+) -> Result<(), PersistenceError> {
+    diesel::delete(
+        membership_roles::table
+            .filter(membership_roles::tenant_id.eq(tenant.0))
+            .filter(membership_roles::user_id.eq(user.0)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = role_ids
+        .iter()
+        .map(|role| {
+            (
+                membership_roles::tenant_id.eq(tenant.0),
+                membership_roles::user_id.eq(user.0),
+                membership_roles::role_id.eq(role.0),
+            )
+        })
+        .collect();
+    diesel::insert_into(membership_roles::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Active members holding the built-in `owner` role, locked until the transaction ends
+/// so that two concurrent demotions cannot both see "another owner remains".
+pub async fn active_owners(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+) -> Result<Vec<Uuid>, PersistenceError> {
+    Ok(memberships::table
+        .inner_join(
+            membership_roles::table.on(membership_roles::tenant_id
+                .eq(memberships::tenant_id)
+                .and(membership_roles::user_id.eq(memberships::user_id))),
+        )
+        .inner_join(roles::table.on(roles::id.eq(membership_roles::role_id)))
+        .filter(memberships::tenant_id.eq(tenant.0))
+        .filter(memberships::status.eq(MembershipStatus::Active.as_str()))
+        .filter(roles::builtin.eq(true))
+        .filter(roles::name.eq(domain::BuiltinRole::Owner.name()))
+        .select(memberships::user_id)
+        .for_update()
+        .load(conn)
+        .await?)
+}

@@ -2,7 +2,9 @@
 //! of work (see `tenant_tx`) and, for tenant data, the `TenantId` explicitly.
 
 pub mod audit;
+pub mod invitations;
 pub mod memberships;
+pub mod projects;
 pub mod roles;
 pub mod tenants;
 pub mod users;

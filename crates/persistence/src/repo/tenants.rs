@@ -65,3 +65,45 @@ pub async fn create_with_owner(
     crate::repo::memberships::insert(conn, id, owner, &[owner_role]).await?;
     Ok(tenant)
 }
+
+pub async fn rename(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+    name: &TenantName,
+) -> Result<Tenant, PersistenceError> {
+    Ok(diesel::update(tenants::table.find(id.0))
+        .set(tenants::name.eq(name.as_str()))
+        .returning(Tenant::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: TenantId,
+    status: domain::TenantStatus,
+) -> Result<Option<Tenant>, PersistenceError> {
+    Ok(diesel::update(tenants::table.find(id.0))
+        .set(tenants::status.eq(status.as_str()))
+        .returning(Tenant::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    after: Option<uuid::Uuid>,
+    limit: i64,
+) -> Result<Vec<Tenant>, PersistenceError> {
+    let mut query = tenants::table.into_boxed();
+    if let Some(after) = after {
+        query = query.filter(tenants::id.gt(after));
+    }
+    Ok(query
+        .order(tenants::id.asc())
+        .limit(limit)
+        .select(Tenant::as_select())
+        .load(conn)
+        .await?)
+}

@@ -1,0 +1,92 @@
+use crate::error::{ApiError, Problem};
+use crate::guards::TenantContext;
+use crate::handlers::page::{Page, PageQuery, cursor_for};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use persistence::models::AuditEvent;
+use persistence::repo::audit::{self, AuditFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000d1", "actor_id": "01930000-0000-7000-8000-000000000002", "action": "role.updated", "target": "role:01930000-0000-7000-8000-0000000000c1", "ip": "203.0.113.7", "user_agent": "curl/8", "details": {"permissions": ["tenant:read"]}, "created_at": "2026-11-22T12:00:00Z"}))]
+pub struct AuditEventResponse {
+    pub id: Uuid,
+    /// The user (or API key) that acted.
+    pub actor_id: Option<Uuid>,
+    /// e.g. `member.invited`, `role.updated`, `login.succeeded`, `session.revoked`
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AuditEvent> for AuditEventResponse {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            actor_id: e.actor_id,
+            action: e.action,
+            target: e.target,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            details: e.details,
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this action, e.g. `login.failed`.
+    pub action: Option<String>,
+    /// Only this actor.
+    pub actor_id: Option<Uuid>,
+    /// Only events at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The tenant's audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/audit-events", tag = "audit", operation_id = "list_audit_events",
+    params(("tenant_id" = Uuid, Path), AuditQuery, PageQuery),
+    responses(
+        (status = 200, description = "Events, newest first", body = inline(Page<AuditEventResponse>)),
+        (status = 400, description = "Malformed filter", body = Problem),
+    ))]
+pub async fn list_audit_events(
+    state: web::Data<AppState>,
+    ctx: TenantContext,
+    filter: web::Query<AuditQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, before) = (page.limit()?, page.after_id()?);
+    let filter = AuditFilter {
+        action: filter.action.clone(),
+        actor_id: filter.actor_id,
+        since: filter.since,
+    };
+    let tenant = ctx.tenant;
+    let mut rows = persistence::in_tenant(&state.db, tenant, move |conn| {
+        Box::pin(async move { audit::list(conn, tenant, &filter, before, limit as i64 + 1).await })
+    })
+    .await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more {
+        rows.last().map(|e| cursor_for(&e.id.to_string()))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows
+            .into_iter()
+            .map(AuditEventResponse::from)
+            .collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}
