@@ -299,3 +299,86 @@ pub fn header_of(token: &str) -> serde_json::Value {
     )
     .unwrap()
 }
+
+impl TestApp {
+    /// The id of the tenant's role named `name`.
+    pub async fn role_id(&self, token: &str, tenant: &str, name: &str) -> String {
+        let roles: serde_json::Value = self
+            .get_with(&format!("/api/v1/tenants/{tenant}/roles?limit=100"), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        roles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no role {name}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Invites `email` into `owner`'s tenant with the named roles; returns the token.
+    pub async fn invite(
+        &self,
+        owner: &Tokens,
+        tenant: &str,
+        email: &str,
+        roles: &[&str],
+    ) -> String {
+        let mut role_ids = Vec::new();
+        for role in roles {
+            role_ids.push(self.role_id(&owner.access, tenant, role).await);
+        }
+        let response = self
+            .send_with(
+                reqwest::Method::POST,
+                &format!("/api/v1/tenants/{tenant}/invitations"),
+                &owner.access,
+                Some(serde_json::json!({"email": email, "role_ids": role_ids})),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "invite failed: {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A new user joins `tenant` with the named roles (through an invitation).
+    pub async fn add_member(
+        &self,
+        owner: &Tokens,
+        owner_account: &Account,
+        email: &str,
+        roles: &[&str],
+    ) -> Account {
+        let token = self
+            .invite(owner, &owner_account.tenant_id, email, roles)
+            .await;
+        let response = self
+            .post_json("/api/v1/invitations/accept", &serde_json::json!({"token": token, "password": PASSWORD, "display_name": "Member"}))
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "accept failed: {}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        Account {
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            user_id: body["user_id"].as_str().unwrap().to_owned(),
+            tenant_id: owner_account.tenant_id.clone(),
+            slug: owner_account.slug.clone(),
+        }
+    }
+}

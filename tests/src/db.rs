@@ -165,3 +165,16 @@ pub async fn password_hash_of(database_url: &str, email: &str) -> String {
         .unwrap()
         .password_hash
 }
+
+/// Runs one statement as the application role inside `tenant`'s row-level-security
+/// context (tests that need to age a row, e.g. expire an invitation).
+pub async fn execute_in_tenant(database_url: &str, tenant: &str, sql: &str) {
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    diesel::sql_query("SELECT set_config('app.tenant_id', $1, false)")
+        .bind::<diesel::sql_types::Text, _>(tenant)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let rows = diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    assert!(rows > 0, "{sql} changed nothing");
+}

@@ -61,9 +61,9 @@ macro_rules! route_table {
         };
     }
 
-    use crate::handlers::*;
-    use Access::*;
-    use domain::Scope::*;
+use crate::handlers::*;
+use Access::*;
+use domain::Scope::*;
 
 route_table! {
     app {

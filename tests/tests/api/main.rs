@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod access_tokens;
+mod authorization_matrix;
 mod config;
 mod docs;
 mod errors;
@@ -10,7 +11,13 @@ mod me;
 mod oauth_refresh;
 mod oauth_token;
 mod openapi;
+mod platform;
 mod rls;
 mod sessions;
 mod signup;
+mod tenant_audit;
+mod tenant_invitations;
+mod tenant_members;
+mod tenant_projects;
+mod tenant_roles;
 mod well_known;

@@ -29,19 +29,86 @@ async fn count(pool: &persistence::PgPool, tenant: Option<TenantId>, table: &'st
     }
 }
 
+/// A tenant with one row in every tenant-owned table.
 async fn create_tenant(pool: &persistence::PgPool, slug: &str) -> TenantId {
+    use persistence::models::{NewInvitation, NewProject, NewTask};
     let id = TenantId::new();
     let slug = Slug::parse(slug).unwrap();
     in_tenant(pool, id, move |conn| {
         Box::pin(async move {
-            repo::tenants::insert(conn, id, &slug, &TenantName::parse("Tenant").unwrap()).await?;
-            repo::roles::create_builtins(conn, id).await?;
+            let owner = domain::UserId::new();
+            let email = domain::Email::parse(&format!("owner@{}.example", slug.as_str())).unwrap();
+            repo::users::insert(
+                conn,
+                owner,
+                &email,
+                &domain::DisplayName::parse("Owner").unwrap(),
+                "x",
+                false,
+            )
+            .await?;
+            repo::tenants::create_with_owner(
+                conn,
+                id,
+                &slug,
+                &TenantName::parse("Tenant").unwrap(),
+                owner,
+            )
+            .await?;
+            repo::audit::record(
+                conn,
+                id,
+                repo::audit::AuditRecord {
+                    action: "test.row",
+                    ..Default::default()
+                },
+            )
+            .await?;
+            repo::invitations::insert(
+                conn,
+                NewInvitation {
+                    id: uuid::Uuid::now_v7(),
+                    tenant_id: id.0,
+                    email: "invitee@example.com",
+                    role_ids: vec![],
+                    token_hash: format!("hash-{}", id),
+                    expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+                    created_by: Some(owner.0),
+                },
+            )
+            .await?;
+            let project = repo::projects::insert(
+                conn,
+                NewProject {
+                    id: uuid::Uuid::now_v7(),
+                    tenant_id: id.0,
+                    name: "P",
+                    description: "",
+                    created_by: None,
+                },
+            )
+            .await?;
+            repo::projects::insert_task(
+                conn,
+                NewTask {
+                    id: uuid::Uuid::now_v7(),
+                    tenant_id: id.0,
+                    project_id: project.id,
+                    title: "T",
+                    created_by: None,
+                },
+            )
+            .await?;
             Ok(())
         })
     })
     .await
     .unwrap();
     id
+}
+
+fn expected(table: &str) -> i64 {
+    if table == "roles" { 4 } else { 1 }
 }
 
 #[tokio::test]
@@ -51,11 +118,23 @@ async fn rows_of_other_tenants_are_invisible_without_a_where_clause() {
     let acme = create_tenant(&pool, "acme").await;
     let globex = create_tenant(&pool, "globex").await;
 
-    for table in ["roles"] {
-        assert_eq!(count(&pool, Some(acme), table).await, 4, "{table} in acme");
+    for table in [
+        "roles",
+        "memberships",
+        "membership_roles",
+        "audit_events",
+        "invitations",
+        "projects",
+        "tasks",
+    ] {
+        assert_eq!(
+            count(&pool, Some(acme), table).await,
+            expected(table),
+            "{table} in acme"
+        );
         assert_eq!(
             count(&pool, Some(globex), table).await,
-            4,
+            expected(table),
             "{table} in globex"
         );
         assert_eq!(
@@ -66,6 +145,7 @@ async fn rows_of_other_tenants_are_invisible_without_a_where_clause() {
     }
     // Global tables are not tenant-owned.
     assert_eq!(count(&pool, None, "tenants").await, 2);
+    assert_eq!(count(&pool, None, "users").await, 2);
 }
 
 #[tokio::test]

@@ -1,0 +1,347 @@
+//! SPEC §7: every operation of the OpenAPI document, probed. No credentials → 401; a
+//! token of another tenant → 403; a token without the declared scope → 403; a token with
+//! only the declared scope → neither 401 nor 403. An operation without a security
+//! requirement must be one of the few public ones, so a route added without a scope
+//! declaration fails here.
+
+use gatehouse_tests::{Account, TestApp, Tokens, claims_of};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const PUBLIC: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/.well-known/jwks.json"),
+    ("get", "/.well-known/oauth-authorization-server"),
+    ("post", "/oauth/token"),
+    ("post", "/oauth/revoke"),
+    ("post", "/api/v1/signup"),
+    ("post", "/api/v1/invitations/accept"),
+];
+
+struct Operation {
+    method: Method,
+    path: String,
+    /// Alternatives; each a set of scopes (empty: any authenticated user).
+    alternatives: Vec<Vec<String>>,
+}
+
+fn operations(doc: &Value) -> Vec<Operation> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(security) = op.get("security") else {
+                assert!(
+                    PUBLIC.contains(&(method.as_str(), path.as_str())),
+                    "{method} {path} has no security requirement and is not a known public route"
+                );
+                continue;
+            };
+            let alternatives: Vec<Vec<String>> = security
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|req| req.get("oauth2"))
+                .map(|scopes| {
+                    scopes
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| s.as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .collect();
+            assert!(
+                !alternatives.is_empty(),
+                "{method} {path}: no oauth2 requirement"
+            );
+            if path.starts_with("/api/v1/tenants/{tenant_id}") {
+                assert!(
+                    alternatives.iter().all(|a| !a.is_empty()),
+                    "{method} {path}: a tenant route must declare its scopes"
+                );
+            }
+            out.push(Operation {
+                method: method.to_uppercase().parse().unwrap(),
+                path: path.clone(),
+                alternatives,
+            });
+        }
+    }
+    out
+}
+
+struct World {
+    ada: Account,
+    ada_all: Tokens,
+    eve_all: Tokens,
+    root: Account,
+    spare_tenant: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let eve = app.sign_up("eve@example.com", "evil").await;
+    let spare = app.sign_up("sam@example.com", "spare").await;
+    let env = app.env.clone();
+    let config = api::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+    api::cli::create_platform_admin(
+        &config,
+        "root@example.com",
+        "an operator's long passphrase",
+        "Root",
+    )
+    .await
+    .unwrap();
+    World {
+        ada_all: app.login(&ada, &[]).await,
+        eve_all: app.login(&eve, &[]).await,
+        ada,
+        root: Account {
+            email: "root@example.com".into(),
+            password: "an operator's long passphrase".into(),
+            user_id: String::new(),
+            tenant_id: String::new(),
+            slug: String::new(),
+        },
+        spare_tenant: spare.tenant_id,
+    }
+}
+
+/// Fresh resources in Ada's tenant for one operation (deletes consume them).
+async fn fixtures(app: &TestApp, w: &World, n: usize) -> HashMap<&'static str, String> {
+    let t = &w.ada.tenant_id;
+    let token = &w.ada_all.access;
+    let member = app
+        .add_member(
+            &w.ada_all,
+            &w.ada,
+            &format!("member{n}@example.com"),
+            &["member"],
+        )
+        .await;
+    let role: Value = app
+        .send_with(
+            Method::POST,
+            &format!("/api/v1/tenants/{t}/roles"),
+            token,
+            Some(json!({"name": format!("custom{n}"), "permissions": []})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitation_token = app
+        .invite(&w.ada_all, t, &format!("invitee{n}@example.com"), &[])
+        .await;
+    let _ = invitation_token;
+    let invitations: Value = app
+        .get_with(&format!("/api/v1/tenants/{t}/invitations?limit=100"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitation = invitations["items"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let project: Value = app
+        .send_with(
+            Method::POST,
+            &format!("/api/v1/tenants/{t}/projects"),
+            token,
+            Some(json!({"name": "P"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let project = project["id"].as_str().unwrap().to_owned();
+    let task: Value = app
+        .send_with(
+            Method::POST,
+            &format!("/api/v1/tenants/{t}/projects/{project}/tasks"),
+            token,
+            Some(json!({"title": "T"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    HashMap::from([
+        ("user_id", member.user_id),
+        ("role_id", role["id"].as_str().unwrap().to_owned()),
+        ("invitation_id", invitation),
+        ("project_id", project),
+        ("task_id", task["id"].as_str().unwrap().to_owned()),
+    ])
+}
+
+fn fill(path: &str, tenant: &str, ids: &HashMap<&'static str, String>, session: &str) -> String {
+    let mut out = path
+        .replace("{tenant_id}", tenant)
+        .replace("{session_id}", session);
+    for (name, id) in ids {
+        out = out.replace(&format!("{{{name}}}"), id);
+    }
+    assert!(!out.contains('{'), "unfilled parameter in {out}");
+    out
+}
+
+async fn call(app: &TestApp, op: &Operation, path: &str, token: Option<&str>) -> u16 {
+    let mut request = app.client.request(op.method.clone(), app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if matches!(op.method, Method::POST | Method::PUT | Method::PATCH) {
+        request = request.json(&json!({}));
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_operation_enforces_its_declared_access() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let w = world(&app).await;
+    let operations = operations(&doc);
+    let guarded = api::routes::declarations()
+        .into_iter()
+        .filter(|d| d.access != api::guards::Access::Public)
+        .count();
+    assert_eq!(operations.len(), guarded, "every guarded route is probed");
+    let every_tenant_scope: Vec<&str> = domain::Scope::ALL
+        .iter()
+        .filter(|s| s.is_tenant_scope())
+        .map(|s| s.as_str())
+        .collect();
+
+    for (n, op) in operations.iter().enumerate() {
+        // Fresh each time: an earlier operation may have been `logout-all`.
+        let w = World {
+            ada_all: app.login(&w.ada, &[("tenant", &w.ada.tenant_id)]).await,
+            ada: w.ada.clone(),
+            eve_all: w.eve_all.clone(),
+            root: w.root.clone(),
+            spare_tenant: w.spare_tenant.clone(),
+        };
+        let platform = op.path.starts_with("/api/v1/platform/");
+        let tenant_route = op.path.starts_with("/api/v1/tenants/{tenant_id}");
+        let ids = if tenant_route {
+            fixtures(&app, &w, n).await
+        } else {
+            HashMap::new()
+        };
+        let tenant = if platform {
+            w.spare_tenant.clone()
+        } else {
+            w.ada.tenant_id.clone()
+        };
+        let label = format!("{} {}", op.method, op.path);
+
+        // No credentials.
+        let path = fill(
+            &op.path,
+            &tenant,
+            &ids,
+            claims_of(&w.ada_all.access)["sid"].as_str().unwrap(),
+        );
+        assert_eq!(
+            call(&app, op, &path, None).await,
+            401,
+            "{label}: no credentials"
+        );
+
+        // Another tenant's token, with every scope.
+        if tenant_route {
+            assert_eq!(
+                call(&app, op, &path, Some(&w.eve_all.access)).await,
+                403,
+                "{label}: another tenant's token"
+            );
+        }
+
+        let declared: Vec<&String> = op.alternatives.iter().flatten().collect();
+        if !declared.is_empty() {
+            // Every scope but the declared ones.
+            let lacking = if platform {
+                w.ada_all.clone()
+            } else {
+                let rest: Vec<&str> = every_tenant_scope
+                    .iter()
+                    .copied()
+                    .filter(|s| !declared.iter().any(|d| d == s))
+                    .collect();
+                app.login(
+                    &w.ada,
+                    &[("scope", &rest.join(" ")), ("tenant", &w.ada.tenant_id)],
+                )
+                .await
+            };
+            assert_eq!(
+                call(&app, op, &path, Some(&lacking.access)).await,
+                403,
+                "{label}: without {declared:?}"
+            );
+        }
+
+        // Only the declared scope(s), one alternative at a time.
+        for alternative in &op.alternatives {
+            let tokens = if platform {
+                app.login(&w.root, &[("scope", &alternative.join(" "))])
+                    .await
+            } else if alternative.is_empty() {
+                app.login(&w.ada, &[("tenant", &w.ada.tenant_id)]).await
+            } else {
+                app.login(
+                    &w.ada,
+                    &[
+                        ("scope", &alternative.join(" ")),
+                        ("tenant", &w.ada.tenant_id),
+                    ],
+                )
+                .await
+            };
+            if !alternative.is_empty() {
+                assert_eq!(
+                    tokens.scope.split(' ').collect::<Vec<_>>(),
+                    *alternative,
+                    "{label}: the token holds exactly the declared scopes"
+                );
+            }
+            let path = fill(
+                &op.path,
+                &tenant,
+                &ids,
+                claims_of(&tokens.access)["sid"].as_str().unwrap(),
+            );
+            let status = call(&app, op, &path, Some(&tokens.access)).await;
+            assert!(
+                status != 401 && status != 403,
+                "{label}: with only {alternative:?} got {status}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_route_is_documented_and_every_operation_is_routed() {
+    let doc = api::openapi::document();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let item = serde_json::to_value(item).unwrap();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    let mut routed: Vec<(String, String)> = api::routes::declarations()
+        .into_iter()
+        .map(|d| (d.method.to_owned(), d.path))
+        .collect();
+    documented.sort();
+    routed.sort();
+    assert_eq!(documented, routed);
+}
