@@ -72,6 +72,10 @@ pub struct Config {
     pub db_pool_size: usize,
     /// HTTP worker threads (default: one per core).
     pub http_workers: usize,
+    /// How long an instance trusts its cached copy of an API key (revocation is immediate regardless).
+    pub api_key_cache: Duration,
+    /// How often collected API key `last_used_at` stamps are written.
+    pub api_key_touch: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -277,6 +281,8 @@ impl Config {
             Duration::from_millis(positive("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", 3_000)?);
         let db_pool_size = positive("GATEHOUSE_DB_POOL_SIZE", 16)? as usize;
         let http_workers = positive("GATEHOUSE_HTTP_WORKERS", cores)? as usize;
+        let api_key_cache = Duration::from_secs(positive("GATEHOUSE_API_KEY_CACHE_SECS", 30)?);
+        let api_key_touch = Duration::from_secs(positive("GATEHOUSE_API_KEY_TOUCH_SECS", 60)?);
 
         Ok(Self {
             database_url: SecretString::from(database_url),
@@ -306,6 +312,8 @@ impl Config {
             dependency_timeout,
             db_pool_size,
             http_workers,
+            api_key_cache,
+            api_key_touch,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The Gatehouse HTTP API: configuration, the app factory shared by `main` and the tests,
 //! the route tree, guards, handlers and the OpenAPI document.
 
+pub mod api_keys;
 pub mod cli;
 pub mod config;
 pub mod error;

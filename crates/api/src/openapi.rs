@@ -58,6 +58,9 @@ use utoipa::{Modify, OpenApi};
         handlers::roles::create_role,
         handlers::roles::update_role,
         handlers::roles::delete_role,
+        handlers::api_keys::list_api_keys,
+        handlers::api_keys::create_api_key,
+        handlers::api_keys::revoke_api_key,
         handlers::audit::list_audit_events,
         handlers::projects::list_projects,
         handlers::projects::get_project,
@@ -84,6 +87,7 @@ use utoipa::{Modify, OpenApi};
         (name = "members", description = "A tenant's members"),
         (name = "invitations", description = "Invitations to a tenant"),
         (name = "roles", description = "A tenant's roles"),
+        (name = "api-keys", description = "A tenant's API keys (machine-to-machine)"),
         (name = "audit", description = "A tenant's audit log"),
         (name = "projects", description = "Projects (sample tenant resource)"),
         (name = "tasks", description = "Tasks of a project"),
@@ -145,16 +149,25 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
                 SecurityRequirement::new::<_, _, &str>("oauth2", []),
                 SecurityRequirement::new::<_, _, &str>("bearer", []),
             ]),
+            Access::UserOrApiKey => Some(vec![
+                SecurityRequirement::new::<_, _, &str>("oauth2", []),
+                SecurityRequirement::new::<_, _, &str>("bearer", []),
+                SecurityRequirement::new::<_, _, &str>("api_key", []),
+            ]),
             scoped => Some(
                 scoped
                     .alternatives()
                     .into_iter()
                     .flat_map(|scopes| {
                         let names = scopes.names();
-                        [
+                        let mut alternatives = vec![
                             SecurityRequirement::new("oauth2", names.clone()),
-                            SecurityRequirement::new("bearer", names),
-                        ]
+                            SecurityRequirement::new("bearer", names.clone()),
+                        ];
+                        if scoped.accepts_api_keys() {
+                            alternatives.push(SecurityRequirement::new("api_key", names));
+                        }
+                        alternatives
                     })
                     .collect(),
             ),

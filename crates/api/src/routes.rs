@@ -76,7 +76,7 @@ route_table! {
         post "/api/v1/signup" => signup::sign_up, Public;
         post "/api/v1/invitations/accept" => invitations::accept_invitation, Public;
 
-        get "/api/v1/me" => me::get_me, User;
+        get "/api/v1/me" => me::get_me, UserOrApiKey;
         patch "/api/v1/me" => me::update_me, User;
         post "/api/v1/me/password" => me::change_password, User;
         get "/api/v1/me/tenants" => me::list_my_tenants, User;
@@ -111,6 +111,10 @@ route_table! {
         post "/roles" => roles::create_role, Tenant(&[RolesWrite]);
         patch "/roles/{role_id}" => roles::update_role, Tenant(&[RolesWrite]);
         delete "/roles/{role_id}" => roles::delete_role, Tenant(&[RolesWrite]);
+
+        get "/api-keys" => api_keys::list_api_keys, Tenant(&[ApiKeysRead]);
+        post "/api-keys" => api_keys::create_api_key, Tenant(&[ApiKeysWrite]);
+        delete "/api-keys/{key_id}" => api_keys::revoke_api_key, Tenant(&[ApiKeysWrite]);
 
         get "/audit-events" => audit::list_audit_events, Tenant(&[AuditRead]);
 

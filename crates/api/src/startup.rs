@@ -42,6 +42,7 @@ impl Application {
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let state = build_state(config)?;
+        state.api_keys.spawn_flusher(state.config.api_key_touch);
         let listener =
             TcpListener::bind(state.config.bind).map_err(|source| StartupError::Bind {
                 addr: state.config.bind.to_string(),

@@ -18,6 +18,7 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub sessions: SessionStore,
     pub revocations: RevocationList,
+    pub api_keys: crate::api_keys::ApiKeys,
 }
 
 impl AppState {
@@ -42,6 +43,8 @@ impl AppState {
             },
         );
         let revocations = RevocationList::new(redis.clone(), config.access_ttl);
+        let api_keys =
+            crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -50,6 +53,7 @@ impl AppState {
             keys: Arc::new(keys),
             sessions,
             revocations,
+            api_keys,
         })
     }
 }

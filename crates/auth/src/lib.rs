@@ -1,6 +1,7 @@
 //! Gatehouse's credentials: password hashing, access tokens and their keys, refresh
 //! sessions and revocation lists in Redis. Knows nothing of HTTP or of the database.
 
+pub mod api_key;
 pub mod error;
 pub mod invitation;
 pub mod password;

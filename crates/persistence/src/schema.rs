@@ -1,6 +1,29 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_key_index (key_id) {
+        key_id -> Text,
+        tenant_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        tenant_id -> Uuid,
+        key_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Array<Text>,
+        created_by -> Nullable<Uuid>,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Uuid,
         tenant_id -> Uuid,
@@ -107,6 +130,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(audit_events -> tenants (tenant_id));
 diesel::joinable!(invitations -> tenants (tenant_id));
 diesel::joinable!(projects -> tenants (tenant_id));
@@ -116,6 +140,8 @@ diesel::joinable!(membership_roles -> roles (role_id));
 diesel::joinable!(roles -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_key_index,
+    api_keys,
     audit_events,
     invitations,
     membership_roles,

@@ -25,6 +25,7 @@ struct Operation {
     path: String,
     /// Alternatives; each a set of scopes (empty: any authenticated user).
     alternatives: Vec<Vec<String>>,
+    accepts_api_key: bool,
 }
 
 fn operations(doc: &Value) -> Vec<Operation> {
@@ -62,10 +63,22 @@ fn operations(doc: &Value) -> Vec<Operation> {
                     "{method} {path}: a tenant route must declare its scopes"
                 );
             }
+            let accepts_api_key = security
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|req| req.get("api_key").is_some());
+            if path.starts_with("/api/v1/tenants/{tenant_id}") {
+                assert!(
+                    accepts_api_key,
+                    "{method} {path}: tenant routes take API keys"
+                );
+            }
             out.push(Operation {
                 method: method.to_uppercase().parse().unwrap(),
                 path: path.clone(),
                 alternatives,
+                accepts_api_key,
             });
         }
     }
@@ -78,6 +91,23 @@ struct World {
     eve_all: Tokens,
     root: Account,
     spare_tenant: String,
+    eve_tenant: String,
+}
+
+async fn new_key(app: &TestApp, owner: &Tokens, tenant: &str, scopes: &[&str]) -> String {
+    let response = app
+        .send_with(
+            Method::POST,
+            &format!("/api/v1/tenants/{tenant}/api-keys"),
+            &owner.access,
+            Some(json!({"name": "probe", "scopes": scopes})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn world(app: &TestApp) -> World {
@@ -106,11 +136,13 @@ async fn world(app: &TestApp) -> World {
             slug: String::new(),
         },
         spare_tenant: spare.tenant_id,
+        eve_tenant: eve.tenant_id.clone(),
     }
 }
 
 /// Fresh resources in Ada's tenant for one operation (deletes consume them).
-async fn fixtures(app: &TestApp, w: &World, n: usize) -> HashMap<&'static str, String> {
+async fn fixtures(app: &TestApp, w: &World) -> HashMap<&'static str, String> {
+    let n = uuid::Uuid::now_v7().simple().to_string();
     let t = &w.ada.tenant_id;
     let token = &w.ada_all.access;
     let member = app
@@ -169,7 +201,19 @@ async fn fixtures(app: &TestApp, w: &World, n: usize) -> HashMap<&'static str, S
         .json()
         .await
         .unwrap();
+    let key: Value = app
+        .send_with(
+            Method::POST,
+            &format!("/api/v1/tenants/{t}/api-keys"),
+            token,
+            Some(json!({"name": "k", "scopes": []})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     HashMap::from([
+        ("key_id", key["id"].as_str().unwrap().to_owned()),
         ("user_id", member.user_id),
         ("role_id", role["id"].as_str().unwrap().to_owned()),
         ("invitation_id", invitation),
@@ -189,10 +233,18 @@ fn fill(path: &str, tenant: &str, ids: &HashMap<&'static str, String>, session: 
     out
 }
 
-async fn call(app: &TestApp, op: &Operation, path: &str, token: Option<&str>) -> u16 {
+enum Credential<'a> {
+    None,
+    Bearer(&'a str),
+    ApiKey(&'a str),
+}
+
+async fn call(app: &TestApp, op: &Operation, path: &str, credential: Credential<'_>) -> u16 {
     let mut request = app.client.request(op.method.clone(), app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
+    match credential {
+        Credential::None => {}
+        Credential::Bearer(token) => request = request.bearer_auth(token),
+        Credential::ApiKey(key) => request = request.header("x-api-key", key),
     }
     if matches!(op.method, Method::POST | Method::PUT | Method::PATCH) {
         request = request.json(&json!({}));
@@ -217,7 +269,7 @@ async fn every_operation_enforces_its_declared_access() {
         .map(|s| s.as_str())
         .collect();
 
-    for (n, op) in operations.iter().enumerate() {
+    for op in &operations {
         // Fresh each time: an earlier operation may have been `logout-all`.
         let w = World {
             ada_all: app.login(&w.ada, &[("tenant", &w.ada.tenant_id)]).await,
@@ -225,11 +277,12 @@ async fn every_operation_enforces_its_declared_access() {
             eve_all: w.eve_all.clone(),
             root: w.root.clone(),
             spare_tenant: w.spare_tenant.clone(),
+            eve_tenant: w.eve_tenant.clone(),
         };
         let platform = op.path.starts_with("/api/v1/platform/");
         let tenant_route = op.path.starts_with("/api/v1/tenants/{tenant_id}");
         let ids = if tenant_route {
-            fixtures(&app, &w, n).await
+            fixtures(&app, &w).await
         } else {
             HashMap::new()
         };
@@ -248,7 +301,7 @@ async fn every_operation_enforces_its_declared_access() {
             claims_of(&w.ada_all.access)["sid"].as_str().unwrap(),
         );
         assert_eq!(
-            call(&app, op, &path, None).await,
+            call(&app, op, &path, Credential::None).await,
             401,
             "{label}: no credentials"
         );
@@ -256,7 +309,7 @@ async fn every_operation_enforces_its_declared_access() {
         // Another tenant's token, with every scope.
         if tenant_route {
             assert_eq!(
-                call(&app, op, &path, Some(&w.eve_all.access)).await,
+                call(&app, op, &path, Credential::Bearer(&w.eve_all.access)).await,
                 403,
                 "{label}: another tenant's token"
             );
@@ -280,10 +333,58 @@ async fn every_operation_enforces_its_declared_access() {
                 .await
             };
             assert_eq!(
-                call(&app, op, &path, Some(&lacking.access)).await,
+                call(&app, op, &path, Credential::Bearer(&lacking.access)).await,
                 403,
                 "{label}: without {declared:?}"
             );
+        }
+
+        // API keys: where accepted, the same rules; elsewhere, never.
+        let ada_key = new_key(&app, &w.ada_all, &w.ada.tenant_id, &every_tenant_scope).await;
+        if !op.accepts_api_key {
+            assert_eq!(
+                call(&app, op, &path, Credential::ApiKey(&ada_key)).await,
+                401,
+                "{label}: an API key where none is accepted"
+            );
+        } else if tenant_route {
+            let eve_key = new_key(&app, &w.eve_all, &w.eve_tenant, &every_tenant_scope).await;
+            assert_eq!(
+                call(&app, op, &path, Credential::ApiKey(&eve_key)).await,
+                403,
+                "{label}: another tenant's API key"
+            );
+            let rest: Vec<&str> = every_tenant_scope
+                .iter()
+                .copied()
+                .filter(|s| !declared.iter().any(|d| d == s))
+                .collect();
+            let lacking = new_key(&app, &w.ada_all, &w.ada.tenant_id, &rest).await;
+            assert_eq!(
+                call(&app, op, &path, Credential::ApiKey(&lacking)).await,
+                403,
+                "{label}: API key without {declared:?}"
+            );
+            for alternative in &op.alternatives {
+                let scopes: Vec<&str> = alternative.iter().map(String::as_str).collect();
+                let only = new_key(&app, &w.ada_all, &w.ada.tenant_id, &scopes).await;
+                let ids = if op.method == Method::GET {
+                    ids.clone()
+                } else {
+                    fixtures(&app, &w).await
+                };
+                let path = fill(
+                    &op.path,
+                    &tenant,
+                    &ids,
+                    "00000000-0000-0000-0000-000000000000",
+                );
+                let status = call(&app, op, &path, Credential::ApiKey(&only)).await;
+                assert!(
+                    status != 401 && status != 403,
+                    "{label}: API key with only {alternative:?} got {status}"
+                );
+            }
         }
 
         // Only the declared scope(s), one alternative at a time.
@@ -316,7 +417,7 @@ async fn every_operation_enforces_its_declared_access() {
                 &ids,
                 claims_of(&tokens.access)["sid"].as_str().unwrap(),
             );
-            let status = call(&app, op, &path, Some(&tokens.access)).await;
+            let status = call(&app, op, &path, Credential::Bearer(&tokens.access)).await;
             assert!(
                 status != 401 && status != 403,
                 "{label}: with only {alternative:?} got {status}"

@@ -15,6 +15,7 @@ mod platform;
 mod rls;
 mod sessions;
 mod signup;
+mod tenant_api_keys;
 mod tenant_audit;
 mod tenant_invitations;
 mod tenant_members;

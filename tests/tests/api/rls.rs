@@ -99,6 +99,20 @@ async fn create_tenant(pool: &persistence::PgPool, slug: &str) -> TenantId {
                 },
             )
             .await?;
+            repo::api_keys::insert(
+                conn,
+                persistence::models::NewApiKey {
+                    id: uuid::Uuid::now_v7(),
+                    tenant_id: id.0,
+                    key_id: &auth::api_key::generate().key_id,
+                    name: "k",
+                    secret_hash: "h",
+                    scopes: vec![],
+                    created_by: None,
+                    expires_at: None,
+                },
+            )
+            .await?;
             Ok(())
         })
     })

@@ -7,6 +7,8 @@ pub enum Access {
     Public,
     /// Any valid access token of a user, whatever its scopes or tenant.
     User,
+    /// A user's access token or an API key.
+    UserOrApiKey,
     /// A valid token holding every one of these scopes (routes outside a tenant).
     Scopes(&'static [Scope]),
     /// Inside `/api/v1/tenants/{tenant_id}`: a token of that tenant holding every one of
@@ -22,7 +24,9 @@ impl Access {
     pub fn required_scopes(self) -> ScopeSet {
         match self {
             Access::Scopes(scopes) | Access::Tenant(scopes) => scopes.iter().collect(),
-            Access::Public | Access::User | Access::TenantAnyOf(_) => ScopeSet::EMPTY,
+            Access::Public | Access::User | Access::UserOrApiKey | Access::TenantAnyOf(_) => {
+                ScopeSet::EMPTY
+            }
         }
     }
 
@@ -40,6 +44,14 @@ impl Access {
             Access::TenantAnyOf(any) => any.iter().map(|s| [*s].iter().collect()).collect(),
             other => vec![other.required_scopes()],
         }
+    }
+
+    /// Tenant routes and `UserOrApiKey` take `X-API-Key`.
+    pub fn accepts_api_keys(self) -> bool {
+        matches!(
+            self,
+            Access::UserOrApiKey | Access::Tenant(_) | Access::TenantAnyOf(_)
+        )
     }
 
     pub fn is_tenant(self) -> bool {

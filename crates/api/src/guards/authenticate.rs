@@ -14,7 +14,6 @@ use actix_web::{HttpMessage, web};
 use auth::revocation::Revoked;
 use auth::token::TokenError;
 use domain::{ScopeSet, SessionId, TenantId, UserId};
-use std::sync::Arc;
 
 pub async fn enforce<B: MessageBody>(
     access: Access,
@@ -30,7 +29,7 @@ pub async fn enforce<B: MessageBody>(
         Some(principal) => principal,
         None => {
             let state = app_state(&req)?;
-            let principal = authenticate(&state, req.headers()).await?;
+            let principal = credentials(&state, req.headers(), access.accepts_api_keys()).await?;
             req.extensions_mut().insert(principal.clone());
             principal
         }
@@ -66,7 +65,7 @@ pub async fn tenant_guard<B: MessageBody>(
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let state = app_state(&req)?;
-    let principal = authenticate(&state, req.headers()).await?;
+    let principal = credentials(&state, req.headers(), true).await?;
     let path_tenant = req
         .match_info()
         .get("tenant_id")
@@ -98,6 +97,30 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     }
 }
 
+/// A bearer token if one is sent; otherwise, where accepted, an `X-API-Key`.
+pub async fn credentials(
+    state: &AppState,
+    headers: &HeaderMap,
+    accept_api_key: bool,
+) -> Result<Principal, ApiError> {
+    if headers.contains_key(AUTHORIZATION) {
+        return authenticate(state, headers).await;
+    }
+    match headers.get("x-api-key") {
+        Some(key) if accept_api_key => {
+            let key = key
+                .to_str()
+                .map_err(|_| ApiError::Unauthorized(Some("invalid API key".into())))?;
+            state.api_keys.authenticate(key).await
+        }
+        Some(_) => Err(ApiError::Unauthorized(Some(
+            "API keys are not accepted for this operation".into(),
+        ))),
+        None => Err(ApiError::Unauthorized(None)),
+    }
+}
+
+/// A user's bearer access token.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let token = bearer_token(headers)?.ok_or(ApiError::Unauthorized(None))?;
     let claims = state.keys.verify(token).map_err(|error| {
@@ -126,7 +149,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
         user: UserId(claims.sub),
         tenant: claims.tid.map(TenantId),
         scopes,
-        session: SessionId(claims.sid),
-        claims: Arc::new(claims),
+        session: Some(SessionId(claims.sid)),
+        api_key: None,
     })
 }

@@ -2,7 +2,7 @@ use crate::error::{ApiError, Problem, Validator};
 use crate::guards::TenantContext;
 use crate::guards::authenticate::{authenticate, bearer_token};
 use crate::handlers::client::ClientInfo;
-use crate::handlers::members::{is_owner, is_owner_role};
+use crate::handlers::members::{acts_as_owner, is_owner_role};
 use crate::handlers::page::{Page, PageQuery};
 use crate::handlers::roles::check_escalation;
 use crate::handlers::trail;
@@ -151,7 +151,7 @@ pub async fn create_invitation(
             if let Err(e) = check_escalation(&ctx, granted) {
                 return Ok(Err(e));
             }
-            if found.iter().any(is_owner_role) && !is_owner(conn, tenant, ctx.actor).await? {
+            if found.iter().any(is_owner_role) && !acts_as_owner(conn, &ctx).await? {
                 return Ok(Err(ApiError::Forbidden(
                     "only an owner may grant `owner`".into(),
                 )));
@@ -174,7 +174,7 @@ pub async fn create_invitation(
                     role_ids,
                     token_hash,
                     expires_at: Utc::now() + Duration::days(INVITATION_TTL_DAYS),
-                    created_by: Some(ctx.actor.0),
+                    created_by: ctx.created_by(),
                 },
             )
             .await?;
@@ -290,7 +290,8 @@ pub async fn accept_invitation(
                 return Err(ApiError::Unauthorized(None));
             }
             let principal = authenticate(&state, req.headers()).await?;
-            if principal.user.0 != user.id
+            if principal.api_key.is_some()
+                || principal.user.0 != user.id
                 || UserStatus::parse(&user.status) != Some(UserStatus::Active)
             {
                 return Err(ApiError::Forbidden(

@@ -28,13 +28,21 @@ pub struct TenantRef {
 }))]
 pub struct MeResponse {
     pub id: Uuid,
-    pub email: String,
-    pub display_name: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
     /// The tenant of the token; `null` for a tenant-less token.
     pub tenant: Option<TenantRef>,
     /// The scopes of the token.
     pub scopes: Vec<String>,
-    pub session_id: Uuid,
+    /// The session of a user's token; `null` for an API key.
+    pub session_id: Option<Uuid>,
+    /// With an API key: the key (`id`, `email` and `display_name` are then the key's).
+    pub api_key: Option<ApiKeyRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyRef {
+    pub id: Uuid,
 }
 
 async fn load_user(state: &AppState, principal: &Principal) -> Result<User, ApiError> {
@@ -46,12 +54,8 @@ async fn load_user(state: &AppState, principal: &Principal) -> Result<User, ApiE
         )))
 }
 
-async fn me_response(
-    state: &AppState,
-    principal: &Principal,
-    user: User,
-) -> Result<MeResponse, ApiError> {
-    let tenant = match principal.tenant {
+async fn me_tenant(state: &AppState, principal: &Principal) -> Result<Option<TenantRef>, ApiError> {
+    Ok(match principal.tenant {
         Some(id) => persistence::global(&state.db, move |conn| Box::pin(tenants::find(conn, id)))
             .await?
             .map(|t| TenantRef {
@@ -60,18 +64,26 @@ async fn me_response(
                 name: t.name,
             }),
         None => None,
-    };
-    Ok(MeResponse {
-        id: user.id,
-        email: user.email,
-        display_name: user.display_name,
-        tenant,
-        scopes: principal.scopes.names(),
-        session_id: principal.session.0,
     })
 }
 
-/// The caller: user, token tenant, scopes and session.
+async fn me_response(
+    state: &AppState,
+    principal: &Principal,
+    user: User,
+) -> Result<MeResponse, ApiError> {
+    Ok(MeResponse {
+        id: user.id,
+        email: Some(user.email),
+        display_name: Some(user.display_name),
+        tenant: me_tenant(state, principal).await?,
+        api_key: None,
+        scopes: principal.scopes.names(),
+        session_id: principal.session.map(|s| s.0),
+    })
+}
+
+/// The caller: user, token tenant, scopes and session; or, with an API key, the key and its tenant.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "get_me",
     responses(
         (status = 200, description = "The caller", body = MeResponse),
@@ -81,6 +93,17 @@ pub async fn get_me(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(key) = principal.api_key {
+        return Ok(HttpResponse::Ok().json(MeResponse {
+            id: key,
+            email: None,
+            display_name: None,
+            tenant: me_tenant(&state, &principal).await?,
+            scopes: principal.scopes.names(),
+            session_id: None,
+            api_key: Some(ApiKeyRef { id: key }),
+        }));
+    }
     let user = load_user(&state, &principal).await?;
     Ok(HttpResponse::Ok().json(me_response(&state, &principal, user).await?))
 }
@@ -175,7 +198,7 @@ pub async fn change_password(
     .await?;
     state
         .sessions
-        .revoke_all(principal.user, Some(principal.session))
+        .revoke_all(principal.user, Some(principal.session()?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

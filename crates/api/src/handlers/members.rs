@@ -80,6 +80,17 @@ pub async fn is_owner(
         }))
 }
 
+/// Whether the caller is a user holding `owner` (an API key never acts as one).
+pub async fn acts_as_owner(
+    conn: &mut AsyncPgConnection,
+    ctx: &TenantContext,
+) -> Result<bool, persistence::PersistenceError> {
+    match (ctx.user, ctx.principal.api_key) {
+        (Some(user), None) => is_owner(conn, ctx.tenant, user).await,
+        _ => Ok(false),
+    }
+}
+
 /// Refuses a change that leaves the tenant without an active owner (409).
 async fn keep_an_owner(
     conn: &mut AsyncPgConnection,
@@ -101,7 +112,7 @@ async fn guard_target(
     ctx: &TenantContext,
     target: &Member,
 ) -> Result<Result<(), ApiError>, persistence::PersistenceError> {
-    if target.roles.iter().any(is_owner_role) && !is_owner(conn, ctx.tenant, ctx.actor).await? {
+    if target.roles.iter().any(is_owner_role) && !acts_as_owner(conn, ctx).await? {
         return Ok(Err(ApiError::Forbidden(
             "only an owner may change an owner".into(),
         )));
@@ -319,7 +330,7 @@ pub async fn set_member_roles(
             let had_owner = target.roles.iter().any(is_owner_role);
             let gets_owner = new_roles.iter().any(is_owner_role);
             if had_owner != gets_owner {
-                if !is_owner(conn, tenant, ctx.actor).await? {
+                if !acts_as_owner(conn, &ctx).await? {
                     return Ok(Err(ApiError::Forbidden(
                         "only an owner may grant or remove `owner`".into(),
                     )));

@@ -1,6 +1,7 @@
 //! Handlers, one module per resource, one function per action (`verb_noun`: the
 //! OpenAPI `operationId`).
 
+pub mod api_keys;
 pub mod audit;
 pub mod client;
 pub mod health;

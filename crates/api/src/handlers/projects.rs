@@ -155,7 +155,7 @@ pub async fn create_project(
                     tenant_id: tenant.0,
                     name: &name,
                     description: &description,
-                    created_by: Some(ctx.actor.0),
+                    created_by: ctx.created_by(),
                 },
             )
             .await?;

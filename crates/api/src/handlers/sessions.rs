@@ -49,7 +49,7 @@ pub async fn list_my_sessions(
             ip: s.ip,
             user_agent: s.user_agent,
             tenant_id: s.tenant.map(|t| t.0),
-            current: s.id == principal.session,
+            current: Some(s.id) == principal.session,
         })
         .collect();
     Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id.to_string())?))
@@ -89,7 +89,7 @@ pub async fn log_out(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    state.sessions.revoke(principal.session).await?;
+    state.sessions.revoke(principal.session()?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

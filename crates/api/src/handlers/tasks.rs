@@ -64,7 +64,9 @@ fn title(raw: &str) -> Result<String, ValidationError> {
 /// `projects:write` edits any task; `tasks:write` only the caller's own.
 fn may_modify(ctx: &TenantContext, task: &Task) -> bool {
     ctx.scopes.contains(Scope::ProjectsWrite)
-        || (ctx.scopes.contains(Scope::TasksWrite) && task.created_by == Some(ctx.actor.0))
+        || (ctx.scopes.contains(Scope::TasksWrite)
+            && task.created_by.is_some()
+            && task.created_by == ctx.created_by())
 }
 
 /// A project's tasks.
@@ -150,7 +152,7 @@ pub async fn create_task(
                     tenant_id: tenant.0,
                     project_id: project,
                     title: &title,
-                    created_by: Some(ctx.actor.0),
+                    created_by: ctx.created_by(),
                 },
             )
             .await?;

@@ -13,7 +13,7 @@ pub fn by(
     details: serde_json::Value,
 ) -> AuditRecord {
     AuditRecord {
-        actor_id: Some(ctx.actor.0),
+        actor_id: Some(ctx.actor),
         action,
         target: Some(target),
         ip: client.ip_string(),

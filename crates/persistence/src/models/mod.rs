@@ -1,5 +1,6 @@
 //! Row types: `X` (queried), `NewX` (inserted).
 
+pub mod api_key;
 pub mod audit;
 pub mod invitation;
 pub mod membership;
@@ -8,6 +9,7 @@ pub mod role;
 pub mod tenant;
 pub mod user;
 
+pub use api_key::{ApiKey, NewApiKey};
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use invitation::{Invitation, NewInvitation};
 pub use membership::{Membership, NewMembership};

@@ -1,6 +1,7 @@
 //! Repositories, one module per aggregate. Every function takes the connection of a unit
 //! of work (see `tenant_tx`) and, for tenant data, the `TenantId` explicitly.
 
+pub mod api_keys;
 pub mod audit;
 pub mod invitations;
 pub mod memberships;
