@@ -40,13 +40,7 @@ impl TestAppBuilder {
 
     pub async fn spawn(self) -> TestApp {
         // `RUST_LOG=debug scripts/test name` shows the server's logs of a failing test.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "off".into()),
-            )
-            .with_test_writer()
-            .try_init();
+        crate::logs::init();
         let db = match self.db {
             Some(db) => db,
             None => std::sync::Arc::new(TestDb::create().await),

@@ -9,5 +9,7 @@
 
 pub mod app;
 pub mod db;
+pub mod logs;
+pub mod services;
 
 pub use app::{Account, PASSWORD, TestApp, TestAppBuilder, Tokens, claims_of, header_of};

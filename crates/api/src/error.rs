@@ -258,6 +258,11 @@ pub enum OAuthErrorCode {
     InvalidScope,
     /// Not in §5.2; used (as RFC 6749 §4.1.2.1 does) for load shedding with 503.
     TemporarilyUnavailable,
+    /// Rate limited or locked out: 429 with `Retry-After`, reported as
+    /// `temporarily_unavailable`.
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     ServerError,
 }
 
@@ -268,7 +273,9 @@ impl OAuthErrorCode {
             OAuthErrorCode::InvalidGrant => "invalid_grant",
             OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorCode::InvalidScope => "invalid_scope",
-            OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::TooManyRequests { .. } => {
+                "temporarily_unavailable"
+            }
             OAuthErrorCode::ServerError => "server_error",
         }
     }
@@ -310,8 +317,8 @@ impl From<ApiError> for OAuthError {
                     "the service is busy or a dependency is unavailable; retry later",
                 )
             }
-            ApiError::TooManyRequests { .. } => OAuthError::new(
-                OAuthErrorCode::TemporarilyUnavailable,
+            ApiError::TooManyRequests { retry_after_secs } => OAuthError::new(
+                OAuthErrorCode::TooManyRequests { retry_after_secs },
                 "too many requests; retry later",
             ),
             ApiError::Internal(cause) => {
@@ -339,6 +346,7 @@ impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
         match self.code {
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            OAuthErrorCode::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -349,8 +357,14 @@ impl ResponseError for OAuthError {
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"));
-        if self.code == OAuthErrorCode::TemporarilyUnavailable {
-            response.insert_header((header::RETRY_AFTER, "1"));
+        match self.code {
+            OAuthErrorCode::TemporarilyUnavailable => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            OAuthErrorCode::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.max(1).to_string()));
+            }
+            _ => {}
         }
         response.json(OAuthErrorBody {
             error: self.code.as_str().into(),

@@ -5,10 +5,11 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{extract, openapi, routes};
 use actix_cors::Cors;
+use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use auth::RedisStore;
 use persistence::PoolSettings;
@@ -132,6 +133,7 @@ fn build_app(
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
         }))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(cors(&config))
         .wrap(security_headers)
         .wrap(from_fn(echo_request_id))
@@ -174,4 +176,46 @@ async fn echo_request_id(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(response)
+}
+
+/// Errors produced by actix itself (an oversized raw body, a wrong method, …) come as plain
+/// text: give them the problem+json shape every other error has.
+fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let error = match status.as_u16() {
+        404 => ApiError::NotFound,
+        405 => ApiError::MethodNotAllowed,
+        413 => ApiError::PayloadTooLarge,
+        415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
+        429 => ApiError::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        400..=499 => ApiError::BadRequest(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_lowercase(),
+        ),
+        503 => ApiError::Unavailable("unavailable".into()),
+        _ => ApiError::Internal(format!("unhandled {status}")),
+    };
+    let (request, _) = response.into_parts();
+    let mut replacement = error.error_response();
+    // Keep the original status (e.g. 431, 408) where the mapping is coarser.
+    *replacement.status_mut() = status;
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, replacement).map_into_right_body(),
+    ))
 }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub revocations: RevocationList,
     pub api_keys: crate::api_keys::ApiKeys,
+    pub rate_limiter: auth::rate_limit::RateLimiter,
+    pub lockout: auth::rate_limit::Lockout,
 }
 
 impl AppState {
@@ -45,6 +47,12 @@ impl AppState {
         let revocations = RevocationList::new(redis.clone(), config.access_ttl);
         let api_keys =
             crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache);
+        let rate_limiter = auth::rate_limit::RateLimiter::new(redis.clone());
+        let lockout = auth::rate_limit::Lockout::new(
+            redis.clone(),
+            config.lockout_threshold,
+            config.lockout_base,
+        );
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -54,6 +62,8 @@ impl AppState {
             sessions,
             revocations,
             api_keys,
+            rate_limiter,
+            lockout,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod invitation;
 pub mod password;
 pub mod random;
+pub mod rate_limit;
 pub mod redis_store;
 pub mod revocation;
 pub mod sessions;

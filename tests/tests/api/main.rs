@@ -1,12 +1,16 @@
 //! The black-box suite: one binary, modules mirror the URL paths they test.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod abuse;
 mod access_tokens;
 mod authorization_matrix;
 mod config;
 mod docs;
 mod errors;
+mod fail_closed;
+mod fuzz;
 mod health;
+mod log_hygiene;
 mod me;
 mod oauth_refresh;
 mod oauth_token;

@@ -78,7 +78,10 @@ async fn unknown_email_and_wrong_password_are_indistinguishable() {
 
 #[tokio::test]
 async fn unknown_email_costs_as_much_as_a_wrong_password() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder()
+        .env("GATEHOUSE_LOCKOUT_THRESHOLD", "100")
+        .spawn()
+        .await;
     app.sign_up("ada@example.com", "acme").await;
     async fn median(app: &TestApp, email: &str) -> Duration {
         let mut samples = Vec::new();

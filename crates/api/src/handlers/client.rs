@@ -22,6 +22,27 @@ impl ClientInfo {
     }
 }
 
+impl ClientInfo {
+    /// Spends one of this client's requests for `scope` (`GATEHOUSE_LOGIN_RATE` a minute);
+    /// 429 with `Retry-After` when none are left.
+    pub async fn rate_limit(&self, state: &AppState, scope: &str) -> Result<(), ApiError> {
+        let client = self
+            .ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        match state
+            .rate_limiter
+            .check(scope, &client, state.config.login_rate)
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(wait) => Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.secs(),
+            }),
+        }
+    }
+}
+
 impl FromRequest for ClientInfo {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;

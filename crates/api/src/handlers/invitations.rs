@@ -266,6 +266,7 @@ pub async fn accept_invitation(
     client: ClientInfo,
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    client.rate_limit(&state, "accept").await?;
     let body = body.into_inner();
     let tenant = auth::invitation::tenant_of(&body.token).ok_or_else(no_invitation)?;
     let token_hash = auth::invitation::hash(&body.token);

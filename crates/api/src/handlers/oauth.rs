@@ -132,6 +132,7 @@ pub async fn issue_token(
     client: ClientInfo,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
+    client.rate_limit(&state, "token").await?;
     let params = form(&req, &body)?;
     match required(&params, "grant_type")? {
         "password" => password_grant(&state, &params, &client).await,
@@ -185,6 +186,15 @@ async fn password_grant(
     let password = SecretString::from(required(params, "password")?.to_owned());
     let requested = requested_scopes(params)?;
     let tenant_param = params.get("tenant").filter(|t| !t.is_empty()).cloned();
+    // A locked username is refused before any password is checked.
+    if let Err(wait) = state.lockout.check(username).await? {
+        return Err(OAuthError::new(
+            TooManyRequests {
+                retry_after_secs: wait.secs(),
+            },
+            "too many failed attempts for this username; retry later",
+        ));
+    }
 
     let user: Option<User> = match Email::parse(username) {
         Ok(email) => {
@@ -228,9 +238,11 @@ async fn password_grant(
                 )
                 .await?;
             }
+            state.lockout.failed(username).await?;
             return Err(OAuthError::new(InvalidGrant, BAD_CREDENTIALS));
         }
     };
+    state.lockout.succeeded(username).await?;
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
         return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
     }

@@ -79,6 +79,7 @@ pub async fn sign_up(
     client: ClientInfo,
     body: web::Json<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    client.rate_limit(&state, "signup").await?;
     if state.config.signup == SignupMode::Closed {
         return Err(ApiError::Forbidden(
             "sign-up is closed on this deployment".into(),

@@ -1,0 +1,107 @@
+//! Dependencies going away and coming back: requests fail closed with 503 (never let a
+//! possibly revoked token through, never hang) and recover without a restart.
+
+use gatehouse_tests::services::{PrivateRedis, TcpProxy};
+use gatehouse_tests::{TestApp, Tokens};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+async fn eventually(app: &TestApp, path: &str, token: &str, expected: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = app.get_with(path, token).await.status().as_u16();
+        if status == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} still {status}, expected {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_redis_down_authenticated_requests_get_503_and_recover_when_it_returns() {
+    let mut redis = PrivateRedis::start().await;
+    let app = TestApp::builder()
+        .env("REDIS_URL", &redis.url())
+        .env("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", "500")
+        .spawn()
+        .await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let tokens = app.login(&ada, &[]).await;
+    assert_eq!(
+        app.get_with("/api/v1/me", &tokens.access).await.status(),
+        200
+    );
+
+    redis.stop();
+    let started = Instant::now();
+    let response = app.get_with("/api/v1/me", &tokens.access).await;
+    assert_eq!(
+        response.status(),
+        503,
+        "a token that cannot be checked must not pass"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "no hang");
+    assert!(response.headers().contains_key("retry-after"));
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["checks"]["redis"], "unavailable");
+    assert_eq!(app.refresh(&tokens.refresh, &[]).await.status(), 503);
+
+    redis.restart().await;
+    eventually(&app, "/readyz", "", 200).await;
+    eventually(&app, "/api/v1/me", &tokens.access, 200).await;
+    // A fresh Redis has lost the sessions: log in again and carry on.
+    let again = app.login(&ada, &[]).await;
+    assert_eq!(
+        app.get_with("/api/v1/me", &again.access).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn with_postgres_unreachable_requests_get_503_and_recover_when_it_returns() {
+    let direct = TestApp::spawn().await;
+    let target = url::Url::parse(&direct.db.url).unwrap();
+    let mut proxy = TcpProxy::start(&format!(
+        "{}:{}",
+        target.host_str().unwrap(),
+        target.port().unwrap_or(5432)
+    ))
+    .await;
+    let mut through_proxy = target.clone();
+    through_proxy.set_port(Some(proxy.port)).unwrap();
+    let app = TestApp::builder()
+        .sharing_with(&direct)
+        .env("DATABASE_URL", through_proxy.as_str())
+        .env("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", "1000")
+        .spawn()
+        .await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let tokens: Tokens = app.login(&ada, &[]).await;
+    let tenant = format!("/api/v1/tenants/{}", ada.tenant_id);
+    assert_eq!(app.get_with(&tenant, &tokens.access).await.status(), 200);
+
+    proxy.stop();
+    let started = Instant::now();
+    assert_eq!(app.get_with(&tenant, &tokens.access).await.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(5), "no hang");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready.json::<Value>().await.unwrap()["checks"]["postgres"],
+        "unavailable"
+    );
+    // Authentication itself reads no database: the token still authenticates.
+    assert_eq!(
+        app.get_with("/api/v1/permissions", &tokens.access)
+            .await
+            .status(),
+        200
+    );
+
+    proxy.restart().await;
+    eventually(&app, &tenant, &tokens.access, 200).await;
+}
