@@ -138,3 +138,15 @@ pub async fn seed_demo(config: &Config) -> Result<Vec<(String, String, &'static 
     }
     Ok(credentials)
 }
+
+/// The mean wall time of one hash with the configured parameters, on one thread.
+pub async fn hash_cost(config: &Config, rounds: u32) -> Result<std::time::Duration, String> {
+    let pool = hasher(config)?;
+    // One warm-up, then the measured rounds, one at a time.
+    pool.hash(SecretString::from("warm-up".to_owned())).await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds.max(1) {
+        pool.hash(SecretString::from("calibration password".to_owned())).await.map_err(|e| e.to_string())?;
+    }
+    Ok(started.elapsed() / rounds.max(1))
+}

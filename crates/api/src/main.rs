@@ -33,8 +33,14 @@ enum Command {
         #[arg(long, default_value = "Platform admin")]
         display_name: String,
     },
-    /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
+        /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
     SeedDemo,
+    /// Measure what one argon2id hash costs with the configured parameters (calibration,
+    /// and the login bar of scripts/bench).
+    HashCost {
+        #[arg(long, default_value_t = 20)]
+        rounds: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -74,6 +80,11 @@ fn main() -> ExitCode {
                 let message =
                     cli::create_platform_admin(&config, &email, &password, &display_name).await?;
                 println!("{message}");
+                Ok(())
+            }
+                        Command::HashCost { rounds } => {
+                let per_hash = cli::hash_cost(&config, rounds).await?;
+                println!("{:.2}", per_hash.as_secs_f64() * 1000.0);
                 Ok(())
             }
             Command::SeedDemo => {
