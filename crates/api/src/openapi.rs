@@ -23,7 +23,8 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         handlers::health::get_health,
-        handlers::health::get_readiness,
+                handlers::health::get_readiness,
+        crate::metrics::get_metrics,
         handlers::well_known::get_jwks,
         handlers::well_known::get_authorization_server_metadata,
         handlers::oauth::issue_token,

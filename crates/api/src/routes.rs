@@ -68,7 +68,8 @@ use domain::Scope::*;
 route_table! {
     app {
         get "/healthz" => health::get_health, Public;
-        get "/readyz" => health::get_readiness, Public;
+                get "/readyz" => health::get_readiness, Public;
+        get "/metrics" => crate::metrics::get_metrics, Public;
         get "/.well-known/jwks.json" => well_known::get_jwks, Public;
         get "/.well-known/oauth-authorization-server" => well_known::get_authorization_server_metadata, Public;
         post "/oauth/token" => oauth::issue_token, Public;

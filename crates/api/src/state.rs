@@ -20,7 +20,8 @@ pub struct AppState {
     pub revocations: RevocationList,
     pub api_keys: crate::api_keys::ApiKeys,
     pub rate_limiter: auth::rate_limit::RateLimiter,
-    pub lockout: auth::rate_limit::Lockout,
+        pub lockout: auth::rate_limit::Lockout,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -63,7 +64,8 @@ impl AppState {
             revocations,
             api_keys,
             rate_limiter,
-            lockout,
+                        lockout,
+            metrics: Arc::default(),
         })
     }
 }

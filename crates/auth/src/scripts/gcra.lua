@@ -13,5 +13,5 @@ local allowed_at = new_tat - tolerance - interval
 if allowed_at > now then
   return {0, allowed_at - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
 return {1, 0}
