@@ -143,10 +143,14 @@ pub async fn seed_demo(config: &Config) -> Result<Vec<(String, String, &'static 
 pub async fn hash_cost(config: &Config, rounds: u32) -> Result<std::time::Duration, String> {
     let pool = hasher(config)?;
     // One warm-up, then the measured rounds, one at a time.
-    pool.hash(SecretString::from("warm-up".to_owned())).await.map_err(|e| e.to_string())?;
+    pool.hash(SecretString::from("warm-up".to_owned()))
+        .await
+        .map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     for _ in 0..rounds.max(1) {
-        pool.hash(SecretString::from("calibration password".to_owned())).await.map_err(|e| e.to_string())?;
+        pool.hash(SecretString::from("calibration password".to_owned()))
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(started.elapsed() / rounds.max(1))
 }

@@ -33,7 +33,7 @@ enum Command {
         #[arg(long, default_value = "Platform admin")]
         display_name: String,
     },
-        /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
+    /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
     SeedDemo,
     /// Measure what one argon2id hash costs with the configured parameters (calibration,
     /// and the login bar of scripts/bench).
@@ -82,7 +82,7 @@ fn main() -> ExitCode {
                 println!("{message}");
                 Ok(())
             }
-                        Command::HashCost { rounds } => {
+            Command::HashCost { rounds } => {
                 let per_hash = cli::hash_cost(&config, rounds).await?;
                 println!("{:.2}", per_hash.as_secs_f64() * 1000.0);
                 Ok(())

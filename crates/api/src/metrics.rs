@@ -44,37 +44,84 @@ impl Metrics {
 
     fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP gatehouse_http_responses_total HTTP responses by status class.");
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_http_responses_total HTTP responses by status class."
+        );
         let _ = writeln!(out, "# TYPE gatehouse_http_responses_total counter");
         for (class, counter) in CLASSES.iter().zip(&self.responses) {
-            let _ = writeln!(out, "gatehouse_http_responses_total{{class=\"{class}\"}} {}", counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "gatehouse_http_responses_total{{class=\"{class}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP gatehouse_http_shed_total Requests refused with 503 (dependency down or load shed).");
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_http_shed_total Requests refused with 503 (dependency down or load shed)."
+        );
         let _ = writeln!(out, "# TYPE gatehouse_http_shed_total counter");
-        let _ = writeln!(out, "gatehouse_http_shed_total {}", self.unavailable.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP gatehouse_http_rate_limited_total Requests refused with 429.");
+        let _ = writeln!(
+            out,
+            "gatehouse_http_shed_total {}",
+            self.unavailable.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_http_rate_limited_total Requests refused with 429."
+        );
         let _ = writeln!(out, "# TYPE gatehouse_http_rate_limited_total counter");
-        let _ = writeln!(out, "gatehouse_http_rate_limited_total {}", self.too_many.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP gatehouse_http_request_duration_seconds Time to the response head.");
-        let _ = writeln!(out, "# TYPE gatehouse_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            out,
+            "gatehouse_http_rate_limited_total {}",
+            self.too_many.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_http_request_duration_seconds Time to the response head."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE gatehouse_http_request_duration_seconds histogram"
+        );
         for (bucket, limit) in self.latency_buckets.iter().zip(BUCKETS_MS) {
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{le=\"{}\"}} {}", limit as f64 / 1000.0, bucket.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_bucket{{le=\"{}\"}} {}",
+                limit as f64 / 1000.0,
+                bucket.load(Ordering::Relaxed)
+            );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "gatehouse_http_request_duration_seconds_sum {}", self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "gatehouse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "gatehouse_http_request_duration_seconds_sum {}",
+            self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "gatehouse_http_request_duration_seconds_count {count}");
         out
     }
 }
 
 /// Counts every response.
-pub async fn record<B: MessageBody>(req: ServiceRequest, next: Next<B>) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+pub async fn record<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
     let started = Instant::now();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
-        metrics.observe(response.status().as_u16(), started.elapsed().as_micros() as u64);
+        metrics.observe(
+            response.status().as_u16(),
+            started.elapsed().as_micros() as u64,
+        );
     }
     Ok(response)
 }
@@ -83,5 +130,7 @@ pub async fn record<B: MessageBody>(req: ServiceRequest, next: Next<B>) -> Resul
 #[utoipa::path(get, path = "/metrics", tag = "health", operation_id = "get_metrics",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
 }

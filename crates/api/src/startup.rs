@@ -136,7 +136,7 @@ fn build_app(
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(cors(&config))
         .wrap(security_headers)
-                .wrap(from_fn(crate::metrics::record))
+        .wrap(from_fn(crate::metrics::record))
         .wrap(from_fn(echo_request_id))
         .wrap(TracingLogger::default())
 }

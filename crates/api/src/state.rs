@@ -20,7 +20,7 @@ pub struct AppState {
     pub revocations: RevocationList,
     pub api_keys: crate::api_keys::ApiKeys,
     pub rate_limiter: auth::rate_limit::RateLimiter,
-        pub lockout: auth::rate_limit::Lockout,
+    pub lockout: auth::rate_limit::Lockout,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -64,7 +64,7 @@ impl AppState {
             revocations,
             api_keys,
             rate_limiter,
-                        lockout,
+            lockout,
             metrics: Arc::default(),
         })
     }

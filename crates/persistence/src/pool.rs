@@ -1,7 +1,9 @@
 use crate::PersistenceError;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use std::time::Duration;
@@ -30,6 +32,9 @@ impl Default for PoolSettings {
 pub fn build_pool(url: &str, settings: &PoolSettings) -> Result<PgPool, PersistenceError> {
     let statement_timeout_ms = settings.timeout.as_millis();
     let mut config = ManagerConfig::default();
+    // No test query per checkout: a broken connection surfaces as an error (503) and is
+    // dropped; every unit of work already starts with a round trip of its own.
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;

@@ -5,8 +5,7 @@
 //! sees only the current tenant.
 
 use crate::{PersistenceError, PgPool};
-use diesel::sql_types::Text;
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager};
 use domain::{TenantId, UserId};
 use futures_util::future::BoxFuture;
 
@@ -65,18 +64,15 @@ async fn run<R: Send>(
 ) -> Result<R, PersistenceError> {
     let mut conn = pool.get().await?;
     let conn: &mut AsyncPgConnection = &mut conn;
-    AnsiTransactionManager::begin_transaction(conn).await?;
-    let outcome = async {
-        diesel::sql_query(
-            "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-        )
-        .bind::<Text, _>(tenant.map(|t| t.to_string()).unwrap_or_default())
-        .bind::<Text, _>(user.map(|u| u.to_string()).unwrap_or_default())
-        .execute(conn)
-        .await?;
-        work(conn).await
-    }
-    .await;
+    // BEGIN and the RLS context in one round trip. The values are UUIDs we format
+    // ourselves (or empty), never client text, so inlining them is safe.
+    let begin = format!(
+        "BEGIN; SELECT set_config('app.tenant_id', '{}', true), set_config('app.user_id', '{}', true)",
+        tenant.map(|t| t.to_string()).unwrap_or_default(),
+        user.map(|u| u.to_string()).unwrap_or_default(),
+    );
+    AnsiTransactionManager::begin_transaction_sql(conn, &begin).await?;
+    let outcome = work(conn).await;
     match outcome {
         Ok(value) => {
             AnsiTransactionManager::commit_transaction(conn).await?;

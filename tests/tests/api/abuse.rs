@@ -270,8 +270,16 @@ async fn oversized_form_bodies_are_refused_with_413() {
 #[tokio::test]
 async fn a_very_high_rate_limit_still_works() {
     // 60 000 / rate rounds to a zero-millisecond interval: the script must cope.
-    let app = TestApp::builder().env("GATEHOUSE_LOGIN_RATE", "1000000000").spawn().await;
+    let app = TestApp::builder()
+        .env("GATEHOUSE_LOGIN_RATE", "1000000000")
+        .spawn()
+        .await;
     for _ in 0..3 {
-        assert_eq!(token_attempt(&app, "a@example.com", "x", None).await.status(), 400);
+        assert_eq!(
+            token_attempt(&app, "a@example.com", "x", None)
+                .await
+                .status(),
+            400
+        );
     }
 }

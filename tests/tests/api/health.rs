@@ -82,10 +82,19 @@ async fn metrics_are_exposed_in_prometheus_text() {
     app.get("/no/such/route").await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     let value = |series: &str| -> u64 {
-        text.lines().find(|l| l.starts_with(series)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0)
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     assert!(value("gatehouse_http_responses_total{class=\"2xx\"}") >= 1);
     assert!(value("gatehouse_http_responses_total{class=\"4xx\"}") >= 1);

@@ -319,14 +319,20 @@ async fn refresh_grant(
     let session = state.sessions.get(sid).await?.ok_or_else(invalid)?;
 
     let user_id = session.user;
-    let user =
-        persistence::global(&state.db, move |conn| Box::pin(users::find(conn, user_id))).await?;
+    // The user and their grants in one unit of work.
+    let (user, grants) = persistence::as_user(&state.db, user_id, move |conn| {
+        Box::pin(async move {
+            let user = users::find(conn, user_id).await?;
+            let grants = memberships::grants_of_user(conn, user_id).await?;
+            Ok((user, grants))
+        })
+    })
+    .await?;
     let Some(user) = user.filter(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))
     else {
         state.sessions.revoke(sid).await?;
         return Err(invalid());
     };
-    let grants = load_grants(state, user_id).await?;
     let switch = params.get("tenant").filter(|t| !t.is_empty());
     let (grant, base) = match switch {
         Some(tenant) => {
