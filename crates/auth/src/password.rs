@@ -3,13 +3,17 @@
 //! A hash costs ~30 ms of CPU and ~19 MiB of memory: it never runs on the async executor.
 //! `workers` threads take jobs from a queue of at most `queue` waiting jobs; when the queue
 //! is full the caller gets [`AuthError::Overloaded`] at once (503 + `Retry-After`) instead
-//! of piling up requests. Memory is capped at `workers × m_cost`.
+//! of piling up requests. Each thread reuses one memory buffer for every hash, so memory is
+//! capped at `workers × m_cost` (allocating 19 MiB per hash left the allocator holding
+//! ten times that).
 
 use crate::AuthError;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +32,79 @@ pub enum Verification {
     ValidRehashed(String),
 }
 
-type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+/// A hashing thread's own state: the configured parameters and a reusable memory buffer.
+pub struct Worker {
+    params: Params,
+    blocks: Vec<Block>,
+}
+
+impl Worker {
+    fn new(params: Params) -> Self {
+        Self {
+            blocks: vec![Block::default(); params.block_count()],
+            params,
+        }
+    }
+
+    /// The raw argon2id output of `password` with `params`, into `out`.
+    fn compute(
+        &mut self,
+        password: &[u8],
+        salt: &[u8],
+        params: &Params,
+        out: &mut [u8],
+    ) -> Result<(), AuthError> {
+        let needed = params.block_count();
+        if self.blocks.len() < needed {
+            self.blocks.resize(needed, Block::default());
+        }
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password, salt, out, &mut self.blocks[..needed])
+            .map_err(|e| AuthError::Internal(e.to_string()))
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…`) of `password` with the configured parameters and
+    /// a fresh 128-bit salt.
+    fn hash(&mut self, password: &[u8]) -> Result<String, AuthError> {
+        let mut salt = [0u8; 16];
+        crate::random::fill(&mut salt);
+        let params = self.params.clone();
+        let mut out = [0u8; 32];
+        self.compute(password, &salt, &params, &mut out)?;
+        let internal = |e: argon2::password_hash::Error| AuthError::Internal(e.to_string());
+        let phc = PasswordHash {
+            algorithm: argon2::ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).map_err(internal)?,
+            salt: Some(Salt::new(&salt).map_err(|e| AuthError::Internal(e.to_string()))?),
+            hash: Some(Output::new(&out).map_err(|e| AuthError::Internal(e.to_string()))?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Whether `password` matches `stored` (argon2id v19 only), with the parameters
+    /// recorded in it, compared in constant time.
+    fn verify(&mut self, password: &[u8], stored: &PasswordHash) -> Result<bool, AuthError> {
+        if stored.algorithm != argon2::ARGON2ID_IDENT
+            || stored
+                .version
+                .is_some_and(|v| v != u32::from(Version::V0x13))
+        {
+            return Ok(false);
+        }
+        let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+            return Ok(false);
+        };
+        let Ok(params) = Params::try_from(stored) else {
+            return Ok(false);
+        };
+        let mut out = vec![0u8; expected.len()];
+        self.compute(password, salt.as_ref(), &params, &mut out)?;
+        Ok(out.ct_eq(expected.as_bytes()).into())
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Worker) + Send>;
 
 #[derive(Clone)]
 pub struct PasswordHasherPool {
@@ -41,21 +117,19 @@ pub struct PasswordHasherPool {
 
 impl PasswordHasherPool {
     pub fn new(params: HashParams, workers: usize, queue: usize) -> Result<Self, AuthError> {
-        let argon = argon2_for(params)?;
+        let argon_params = argon2_params(params)?;
+        let dummy_hash =
+            Worker::new(argon_params.clone()).hash(crate::random::token(32).as_bytes())?;
         let (sender, receiver) = sync_channel::<Job>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..workers.max(1) {
             let receiver = receiver.clone();
-            let argon = argon.clone();
+            let params = argon_params.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
-                .spawn(move || worker(receiver, argon))
+                .spawn(move || worker(receiver, Worker::new(params)))
                 .map_err(|e| AuthError::Internal(e.to_string()))?;
         }
-        let dummy_hash = argon
-            .hash_password(crate::random::token(32).as_bytes())
-            .map_err(|e| AuthError::Internal(e.to_string()))?
-            .to_string();
         Ok(Self {
             sender,
             params,
@@ -69,11 +143,11 @@ impl PasswordHasherPool {
 
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        job: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, AuthError> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |argon| {
-            let _ = tx.send(job(argon));
+        let job: Job = Box::new(move |worker| {
+            let _ = tx.send(job(worker));
         });
         match self.sender.try_send(job) {
             Ok(()) => {}
@@ -86,15 +160,10 @@ impl PasswordHasherPool {
             .map_err(|_| AuthError::Internal("hashing job dropped".into()))
     }
 
-    /// A PHC string (`$argon2id$v=19$m=…`) of `password` with the configured parameters.
+    /// A PHC string of `password` with the configured parameters.
     pub async fn hash(&self, password: SecretString) -> Result<String, AuthError> {
-        self.run(move |argon| {
-            argon
-                .hash_password(password.expose_secret().as_bytes())
-                .map(|h| h.to_string())
-                .map_err(|e| AuthError::Internal(e.to_string()))
-        })
-        .await?
+        self.run(move |worker| worker.hash(password.expose_secret().as_bytes()))
+            .await?
     }
 
     /// Verifies `password` against `stored` (or, when `stored` is `None`, against the dummy
@@ -108,16 +177,11 @@ impl PasswordHasherPool {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let params = self.params;
-        self.run(move |argon| {
+        self.run(move |worker| {
             let Ok(parsed) = PasswordHash::new(&stored) else {
                 return Ok(Verification::Invalid);
             };
-            // Verify with the parameters recorded in the hash itself.
-            if argon
-                .verify_password(password.expose_secret().as_bytes(), &parsed)
-                .is_err()
-                || !known
-            {
+            if !worker.verify(password.expose_secret().as_bytes(), &parsed)? || !known {
                 return Ok(Verification::Invalid);
             }
             let current = Params::try_from(&parsed).ok().map(|p| HashParams {
@@ -125,30 +189,28 @@ impl PasswordHasherPool {
                 iterations: p.t_cost(),
                 parallelism: p.p_cost(),
             });
-            if current == Some(params) && parsed.algorithm.as_str() == "argon2id" {
+            if current == Some(params) {
                 return Ok(Verification::Valid);
             }
-            argon
-                .hash_password(password.expose_secret().as_bytes())
-                .map(|h| Verification::ValidRehashed(h.to_string()))
-                .map_err(|e| AuthError::Internal(e.to_string()))
+            worker
+                .hash(password.expose_secret().as_bytes())
+                .map(Verification::ValidRehashed)
         })
         .await?
     }
 }
 
-fn argon2_for(params: HashParams) -> Result<Argon2<'static>, AuthError> {
-    let params = Params::new(
+fn argon2_params(params: HashParams) -> Result<Params, AuthError> {
+    Params::new(
         params.memory_kib,
         params.iterations,
         params.parallelism,
         None,
     )
-    .map_err(|e| AuthError::Internal(format!("invalid argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    .map_err(|e| AuthError::Internal(format!("invalid argon2 parameters: {e}")))
 }
 
-fn worker(receiver: Arc<Mutex<Receiver<Job>>>, argon: Argon2<'static>) {
+fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {
     loop {
         let job = {
             let Ok(guard) = receiver.lock() else { return };
@@ -157,7 +219,7 @@ fn worker(receiver: Arc<Mutex<Receiver<Job>>>, argon: Argon2<'static>) {
                 Err(_) => return,
             }
         };
-        job(&argon);
+        job(&mut state);
     }
 }
 
@@ -199,6 +261,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let pool = PasswordHasherPool::new(LIGHT, 1, 4).unwrap();
+        let ours = pool.hash(secret("correct horse")).await.unwrap();
+        let reference = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            argon2_params(LIGHT).unwrap(),
+        );
+        assert!(
+            reference
+                .verify_password(b"correct horse", ours.as_str())
+                .is_ok()
+        );
+        let theirs = reference
+            .hash_password(b"correct horse")
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            pool.verify(secret("correct horse"), Some(theirs.clone()))
+                .await
+                .unwrap(),
+            Verification::Valid
+        );
+        assert_eq!(
+            pool.verify(secret("wrong horse"), Some(theirs))
+                .await
+                .unwrap(),
+            Verification::Invalid
+        );
+    }
+
+    #[tokio::test]
     async fn outdated_parameters_are_rehashed() {
         let old = PasswordHasherPool::new(LIGHT, 1, 4).unwrap();
         let hash = old.hash(secret("correct horse")).await.unwrap();
@@ -234,7 +329,7 @@ mod tests {
         )
         .unwrap();
         let jobs: Vec<_> = (0..8).map(|_| pool.hash(secret("x"))).collect();
-        let results = futures_join(jobs).await;
+        let results = start_all_then_await(jobs).await;
         assert!(
             results
                 .iter()
@@ -243,14 +338,12 @@ mod tests {
         assert!(results.iter().any(|r| r.is_ok()));
     }
 
-    async fn futures_join<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    /// Polls every future once (so every job is submitted) before awaiting any.
+    async fn start_all_then_await<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
         let mut out = Vec::new();
-        let pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-        // Start every job before awaiting any: the queue must overflow.
         let mut started = Vec::new();
-        for mut f in pinned {
-            let waker = std::task::Waker::noop();
-            let mut cx = std::task::Context::from_waker(waker);
+        for mut f in futures.into_iter().map(Box::pin) {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
             match f.as_mut().poll(&mut cx) {
                 std::task::Poll::Ready(v) => out.push(v),
                 std::task::Poll::Pending => started.push(f),

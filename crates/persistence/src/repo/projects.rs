@@ -16,13 +16,11 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Project>, PersistenceError> {
-    let mut query = projects::table
+    // One static query shape (no boxing), so diesel keeps it as a prepared statement: the
+    // first page starts after the nil UUID, which precedes every UUIDv7.
+    Ok(projects::table
         .filter(projects::tenant_id.eq(tenant.0))
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(projects::id.gt(after));
-    }
-    Ok(query
+        .filter(projects::id.gt(after.unwrap_or(Uuid::nil())))
         .order(projects::id.asc())
         .limit(limit)
         .select(Project::as_select())
