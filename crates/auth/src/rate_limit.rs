@@ -50,24 +50,21 @@ impl RateLimiter {
         client: &str,
         per_minute: u32,
     ) -> Result<Result<(), RetryAfter>, AuthError> {
-        let interval = 60_000 / u64::from(per_minute.max(1));
-        let tolerance = interval * u64::from(per_minute.max(1).saturating_sub(1));
+        let per_minute = u64::from(per_minute.max(1));
+        let interval_us = (60_000_000 / per_minute).max(1);
+        let tolerance_us = interval_us * (per_minute - 1);
         let key = self.redis.key(&format!("rl:{scope}:{client}"));
         let mut invocation = GCRA.prepare_invoke();
-        invocation
-            .key(&key)
-            .arg(interval)
-            .arg(tolerance)
-            .arg(now_ms());
+        invocation.key(&key).arg(interval_us).arg(tolerance_us);
         let mut conn = self.redis.conn();
-        let (allowed, wait_ms): (i64, i64) = self
+        let (allowed, wait_us): (i64, i64) = self
             .redis
             .call(async move { invocation.invoke_async(&mut conn).await })
             .await?;
         Ok(if allowed == 1 {
             Ok(())
         } else {
-            Err(RetryAfter(Duration::from_millis(wait_ms.max(1) as u64)))
+            Err(RetryAfter(Duration::from_micros(wait_us.max(1) as u64)))
         })
     }
 }

@@ -1,17 +1,18 @@
--- GCRA rate limit (one key, one slot). KEYS[1] the bucket's theoretical arrival time.
--- ARGV: emission interval ms, burst tolerance ms, now ms.
--- Returns {1, 0} allowed, or {0, ms until the next request would be allowed}.
+-- GCRA rate limit (one key, one slot). KEYS[1] the bucket's theoretical arrival time, µs.
+-- ARGV: emission interval µs (≥ 1), burst tolerance µs.
+-- Time is Redis's own clock, so every instance (and every worker thread) agrees on it.
+-- Returns {1, 0} allowed, or {0, µs until the next request would be allowed}.
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then
   tat = now
 end
-local new_tat = tat + interval
-local allowed_at = new_tat - tolerance - interval
-if allowed_at > now then
-  return {0, allowed_at - now}
+if tat - now > tolerance then
+  return {0, tat - now - tolerance}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.max(1, math.ceil((new_tat - now) / 1000)))
 return {1, 0}
