@@ -154,3 +154,66 @@ pub async fn hash_cost(config: &Config, rounds: u32) -> Result<std::time::Durati
     }
     Ok(started.elapsed() / rounds.max(1))
 }
+
+/// Disables (or re-enables) a user everywhere: a disabled user cannot log in, refresh, or
+/// use any token already issued (their sessions are revoked and a "not before" mark set).
+pub async fn set_user_disabled(
+    config: &Config,
+    email: &str,
+    disabled: bool,
+) -> Result<String, String> {
+    let email = Email::parse(email).map_err(|e| e.to_string())?;
+    let db = pool(config)?;
+    let lookup = email.clone();
+    let user = persistence::global(&db, move |conn| {
+        Box::pin(async move { users::find_by_email(conn, &lookup).await })
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .ok_or_else(|| format!("no user {email}"))?;
+    let id = UserId(user.id);
+    let status = if disabled {
+        domain::UserStatus::Disabled
+    } else {
+        domain::UserStatus::Active
+    };
+    persistence::global(&db, move |conn| {
+        Box::pin(users::set_status(conn, id, status))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    if disabled {
+        use secrecy::ExposeSecret;
+        let redis = auth::RedisStore::connect(
+            config.redis_url.expose_secret(),
+            &config.redis_prefix,
+            config.dependency_timeout,
+        )
+        .map_err(|e| e.to_string())?;
+        let sessions = auth::sessions::SessionStore::new(
+            redis.clone(),
+            auth::sessions::SessionSettings {
+                idle_ttl: config.refresh_ttl,
+                max_age: config.session_max_age,
+                reuse_grace: config.refresh_reuse_grace,
+                access_ttl: config.access_ttl,
+            },
+        );
+        sessions
+            .revoke_all(id, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        auth::revocation::RevocationList::new(redis, config.access_ttl)
+            .user_changed(id)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(format!(
+        "{email} {}",
+        if disabled {
+            "disabled; every session and token revoked"
+        } else {
+            "enabled"
+        }
+    ))
+}

@@ -35,6 +35,14 @@ enum Command {
     },
     /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
     SeedDemo,
+    /// Disable a user everywhere (revokes their sessions and tokens at once), or re-enable.
+    DisableUser {
+        #[arg(long)]
+        email: String,
+        /// Re-enable instead.
+        #[arg(long)]
+        enable: bool,
+    },
     /// Measure what one argon2id hash costs with the configured parameters (calibration,
     /// and the login bar of scripts/bench).
     HashCost {
@@ -85,6 +93,13 @@ fn main() -> ExitCode {
             Command::HashCost { rounds } => {
                 let per_hash = cli::hash_cost(&config, rounds).await?;
                 println!("{:.2}", per_hash.as_secs_f64() * 1000.0);
+                Ok(())
+            }
+            Command::DisableUser { email, enable } => {
+                println!(
+                    "{}",
+                    cli::set_user_disabled(&config, &email, !enable).await?
+                );
                 Ok(())
             }
             Command::SeedDemo => {

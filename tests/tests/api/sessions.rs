@@ -281,3 +281,26 @@ async fn changing_the_password_revokes_every_other_session_and_keeps_this_one() 
     assert_eq!(response.status(), 200);
     let _ = Tokens::from(response.json::<Value>().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_disabled_users_tokens_stop_at_the_next_request() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let tokens = app.login(&ada, &[]).await;
+    let env = app.env.clone();
+    let config = api::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+    api::cli::set_user_disabled(&config, "ada@example.com", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_with("/api/v1/me", &tokens.access).await.status(),
+        401
+    );
+    assert_eq!(app.refresh(&tokens.refresh, &[]).await.status(), 400);
+    let login = app.password_grant(&ada.email, PASSWORD, &[]).await;
+    assert_eq!(login.status(), 400);
+    api::cli::set_user_disabled(&config, "ada@example.com", false)
+        .await
+        .unwrap();
+    app.login(&ada, &[]).await;
+}

@@ -103,3 +103,15 @@ pub async fn set_platform_admin(
         .await?;
     Ok(())
 }
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    status: domain::UserStatus,
+) -> Result<(), PersistenceError> {
+    diesel::update(users::table.find(id.0))
+        .set(users::status.eq(status.as_str()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
