@@ -190,15 +190,7 @@ pub async fn set_user_disabled(
             config.dependency_timeout,
         )
         .map_err(|e| e.to_string())?;
-        let sessions = auth::sessions::SessionStore::new(
-            redis.clone(),
-            auth::sessions::SessionSettings {
-                idle_ttl: config.refresh_ttl,
-                max_age: config.session_max_age,
-                reuse_grace: config.refresh_reuse_grace,
-                access_ttl: config.access_ttl,
-            },
-        );
+        let sessions = auth::sessions::SessionStore::new(redis.clone(), config.session_settings());
         sessions
             .revoke_all(id, None)
             .await

@@ -317,6 +317,16 @@ impl Config {
         })
     }
 
+    /// Refresh-session lifetimes, as the session store takes them.
+    pub fn session_settings(&self) -> auth::sessions::SessionSettings {
+        auth::sessions::SessionSettings {
+            idle_ttl: self.refresh_ttl,
+            max_age: self.session_max_age,
+            reuse_grace: self.refresh_reuse_grace,
+            access_ttl: self.access_ttl,
+        }
+    }
+
     /// The issuer (`iss`): the public URL without a trailing slash.
     pub fn issuer(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_owned()

@@ -1,7 +1,7 @@
 use crate::config::{Config, JwtAlgorithm};
 use auth::password::{HashParams, PasswordHasherPool};
 use auth::revocation::RevocationList;
-use auth::sessions::{SessionSettings, SessionStore};
+use auth::sessions::SessionStore;
 use auth::token::KeyRing;
 use auth::{AuthError, RedisStore};
 use persistence::PgPool;
@@ -36,15 +36,7 @@ impl AppState {
             config.hash_queue,
         )?;
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
-        let sessions = SessionStore::new(
-            redis.clone(),
-            SessionSettings {
-                idle_ttl: config.refresh_ttl,
-                max_age: config.session_max_age,
-                reuse_grace: config.refresh_reuse_grace,
-                access_ttl: config.access_ttl,
-            },
-        );
+        let sessions = SessionStore::new(redis.clone(), config.session_settings());
         let revocations = RevocationList::new(redis.clone(), config.access_ttl);
         let api_keys =
             crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache);

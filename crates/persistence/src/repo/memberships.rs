@@ -44,21 +44,7 @@ pub async fn insert(
         })
         .execute(conn)
         .await?;
-    let rows: Vec<_> = role_ids
-        .iter()
-        .map(|role| {
-            (
-                membership_roles::tenant_id.eq(tenant.0),
-                membership_roles::user_id.eq(user.0),
-                membership_roles::role_id.eq(role.0),
-            )
-        })
-        .collect();
-    diesel::insert_into(membership_roles::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
-    Ok(())
+    grant_roles(conn, tenant, user, role_ids).await
 }
 
 /// Every membership of `user` that the unit of work can see, with tenant and roles. In an
@@ -215,21 +201,7 @@ pub async fn set_roles(
     )
     .execute(conn)
     .await?;
-    let rows: Vec<_> = role_ids
-        .iter()
-        .map(|role| {
-            (
-                membership_roles::tenant_id.eq(tenant.0),
-                membership_roles::user_id.eq(user.0),
-                membership_roles::role_id.eq(role.0),
-            )
-        })
-        .collect();
-    diesel::insert_into(membership_roles::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
-    Ok(())
+    grant_roles(conn, tenant, user, role_ids).await
 }
 
 /// Active members holding the built-in `owner` role, locked until the transaction ends
@@ -253,4 +225,28 @@ pub async fn active_owners(
         .for_update()
         .load(conn)
         .await?)
+}
+
+/// Adds roles to a membership.
+async fn grant_roles(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    user: UserId,
+    role_ids: &[RoleId],
+) -> Result<(), PersistenceError> {
+    let rows: Vec<_> = role_ids
+        .iter()
+        .map(|role| {
+            (
+                membership_roles::tenant_id.eq(tenant.0),
+                membership_roles::user_id.eq(user.0),
+                membership_roles::role_id.eq(role.0),
+            )
+        })
+        .collect();
+    diesel::insert_into(membership_roles::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
