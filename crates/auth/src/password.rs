@@ -5,7 +5,7 @@
 //! is full the caller gets [`AuthError::Overloaded`] at once (503 + `Retry-After`) instead
 //! of piling up requests. Each thread reuses one memory buffer for every hash, so memory is
 //! capped at `workers × m_cost` (allocating 19 MiB per hash left the allocator holding
-//! ten times that).
+//! ten times that). Hashing threads run at the lowest CPU priority.
 
 use crate::AuthError;
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
@@ -211,6 +211,12 @@ fn argon2_params(params: HashParams) -> Result<Params, AuthError> {
 }
 
 fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {
+    // Lowest CPU priority (niceness 19): under a login storm the scheduler serves requests
+    // first and hashes with what is left, so reads keep their latency. Best effort: where
+    // the OS refuses, hashing runs at normal priority.
+    if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+        tracing::debug!(?error, "could not lower the hashing thread's priority");
+    }
     loop {
         let job = {
             let Ok(guard) = receiver.lock() else { return };
