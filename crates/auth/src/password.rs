@@ -214,7 +214,9 @@ fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {
     // Lowest CPU priority (niceness 19): under a login storm the scheduler serves requests
     // first and hashes with what is left, so reads keep their latency. Best effort: where
     // the OS refuses, hashing runs at normal priority.
-    if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+    if let Err(error) =
+        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+    {
         tracing::debug!(?error, "could not lower the hashing thread's priority");
     }
     loop {
