@@ -137,10 +137,6 @@ impl PasswordHasherPool {
         })
     }
 
-    pub fn params(&self) -> HashParams {
-        self.params
-    }
-
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut Worker) -> T + Send + 'static,

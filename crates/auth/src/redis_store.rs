@@ -35,10 +35,6 @@ impl RedisStore {
         self.conn.clone()
     }
 
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     /// `<prefix><rest>`.
     pub fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.prefix)

@@ -148,23 +148,6 @@ impl KeyRing {
         Ok(Self::assemble(algorithm, keys, issuer, audience))
     }
 
-    /// One key from PEM text (also used by tests that bring their own keys).
-    pub fn from_pems(
-        algorithm: Algorithm,
-        pems: &[(&str, &[u8])],
-        issuer: &str,
-        audience: &str,
-    ) -> Result<Self, KeyError> {
-        let keys = pems
-            .iter()
-            .map(|(kid, pem)| Self::pem_key(algorithm, kid, pem))
-            .collect::<Result<Vec<_>, _>>()?;
-        if keys.is_empty() {
-            return Err(KeyError("no key".into()));
-        }
-        Ok(Self::assemble(algorithm, keys, issuer, audience))
-    }
-
     fn pem_key(algorithm: Algorithm, kid: &str, pem: &[u8]) -> Result<RingKey, KeyError> {
         let encoding = match algorithm {
             Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
@@ -199,11 +182,6 @@ impl KeyRing {
 
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
-    }
-
-    /// The `kid` of the signing key.
-    pub fn signing_kid(&self) -> &str {
-        self.keys.last().map(|k| k.kid.as_str()).unwrap_or_default()
     }
 
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {

@@ -39,11 +39,6 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The part before the `@`, used as a hint for the password-strength check.
-    pub fn local_part(&self) -> &str {
-        self.0.split('@').next().unwrap_or_default()
-    }
 }
 
 impl fmt::Display for Email {

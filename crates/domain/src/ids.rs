@@ -16,9 +16,6 @@ macro_rules! id_type {
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
-            pub fn as_uuid(&self) -> Uuid {
-                self.0
-            }
         }
 
         impl Default for $name {

@@ -29,17 +29,6 @@ pub async fn in_tenant<R: Send>(
     run(pool, Some(tenant), None, work).await
 }
 
-/// Runs `work` in a transaction scoped to `tenant` that may also read `user`'s own rows
-/// in other tenants.
-pub async fn in_tenant_as_user<R: Send>(
-    pool: &PgPool,
-    tenant: TenantId,
-    user: UserId,
-    work: impl Work<R>,
-) -> Result<R, PersistenceError> {
-    run(pool, Some(tenant), Some(user), work).await
-}
-
 /// Runs `work` in a transaction that may read `user`'s own memberships in every tenant,
 /// and nothing else of any tenant.
 pub async fn as_user<R: Send>(

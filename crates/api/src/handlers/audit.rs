@@ -1,6 +1,6 @@
 use crate::error::{ApiError, Problem};
 use crate::guards::TenantContext;
-use crate::handlers::page::{Page, PageQuery, cursor_for};
+use crate::handlers::page::{Page, PageQuery};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -71,22 +71,15 @@ pub async fn list_audit_events(
         since: filter.since,
     };
     let tenant = ctx.tenant;
-    let mut rows = persistence::in_tenant(&state.db, tenant, move |conn| {
+    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move { audit::list(conn, tenant, &filter, before, limit as i64 + 1).await })
     })
     .await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if more {
-        rows.last().map(|e| cursor_for(&e.id.to_string()))
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows
-            .into_iter()
-            .map(AuditEventResponse::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    // Newest first: the cursor is the last (oldest) id shown, and the next page goes below it.
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |e| e.id,
+        AuditEventResponse::from,
+    )))
 }

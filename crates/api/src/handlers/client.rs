@@ -48,9 +48,10 @@ impl FromRequest for ClientInfo {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.config.trusted_proxies.clone())
+        // Borrowed, not cloned: this runs on every request that records or limits a client.
+        let state = req.app_data::<web::Data<AppState>>();
+        let trusted: &[ipnet::IpNet] = state
+            .map(|s| s.config.trusted_proxies.as_slice())
             .unwrap_or_default();
         let peer = req.peer_addr().map(|a| a.ip());
         let ip = match peer {
