@@ -136,3 +136,74 @@ async fn another_tenants_audit_log_is_invisible() {
             .all(|e| e["actor_id"] != eve.user_id.as_str())
     );
 }
+
+#[tokio::test]
+async fn session_revocations_are_audited() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let owner = app.login(&ada, &[]).await;
+    let other = app.login(&ada, &[]).await;
+    let sid = gatehouse_tests::claims_of(&other.access)["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.send_with(
+            Method::DELETE,
+            &format!("/api/v1/me/sessions/{sid}"),
+            &owner.access,
+            None
+        )
+        .await
+        .status(),
+        204
+    );
+    let third = app.login(&ada, &[]).await;
+    assert_eq!(
+        app.send_with(Method::POST, "/api/v1/auth/logout", &third.access, None)
+            .await
+            .status(),
+        204
+    );
+    let log: Value = app
+        .get_with(
+            &format!(
+                "/api/v1/tenants/{}/audit-events?action=session.revoked",
+                ada.tenant_id
+            ),
+            &owner.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["details"]["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["logout", "revoked by its user"]);
+    assert_eq!(log["items"][1]["details"]["sessions"][0], sid.as_str());
+    // Logging out everywhere (which ends this token too) is recorded once for the tenant.
+    assert_eq!(
+        app.send_with(Method::POST, "/api/v1/auth/logout-all", &owner.access, None)
+            .await
+            .status(),
+        204
+    );
+    let fresh = app.login(&ada, &[]).await;
+    let log: Value = app
+        .get_with(
+            &format!(
+                "/api/v1/tenants/{}/audit-events?action=session.revoked",
+                ada.tenant_id
+            ),
+            &fresh.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["items"][0]["details"]["reason"], "logout everywhere");
+}

@@ -1,11 +1,14 @@
 use crate::error::{ApiError, Problem};
 use crate::guards::Principal;
+use crate::handlers::client::ClientInfo;
 use crate::handlers::page::{Page, PageQuery, paginate};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, TimeZone, Utc};
-use domain::SessionId;
+use domain::{SessionId, TenantId};
+use persistence::repo::audit::{self, AuditRecord};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -66,12 +69,22 @@ pub async fn list_my_sessions(
 pub async fn revoke_my_session(
     state: web::Data<AppState>,
     principal: Principal,
+    client: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let sid = SessionId(path.into_inner());
     match state.sessions.get(sid).await? {
         Some(session) if session.user == principal.user => {
             state.sessions.revoke(sid).await?;
+            record_revocation(
+                &state,
+                &principal,
+                &client,
+                session.tenant,
+                vec![sid],
+                "revoked by its user",
+            )
+            .await?;
             Ok(HttpResponse::NoContent().finish())
         }
         // Another user's session is as unknown as a missing one.
@@ -88,8 +101,19 @@ pub async fn revoke_my_session(
 pub async fn log_out(
     state: web::Data<AppState>,
     principal: Principal,
+    client: ClientInfo,
 ) -> Result<HttpResponse, ApiError> {
-    state.sessions.revoke(principal.session()?).await?;
+    let sid = principal.session()?;
+    state.sessions.revoke(sid).await?;
+    record_revocation(
+        &state,
+        &principal,
+        &client,
+        principal.tenant,
+        vec![sid],
+        "logout",
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -102,9 +126,54 @@ pub async fn log_out(
 pub async fn log_out_everywhere(
     state: web::Data<AppState>,
     principal: Principal,
+    client: ClientInfo,
 ) -> Result<HttpResponse, ApiError> {
+    let sessions = state.sessions.list(principal.user).await?;
     state.sessions.revoke_all(principal.user, None).await?;
     // Also refuse any token issued before now, whatever session it claims.
     state.revocations.user_changed(principal.user).await?;
+    let mut by_tenant: BTreeMap<TenantId, Vec<SessionId>> = BTreeMap::new();
+    for session in sessions {
+        if let Some(tenant) = session.tenant {
+            by_tenant.entry(tenant).or_default().push(session.id);
+        }
+    }
+    for (tenant, sids) in by_tenant {
+        record_revocation(
+            &state,
+            &principal,
+            &client,
+            Some(tenant),
+            sids,
+            "logout everywhere",
+        )
+        .await?;
+    }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `session.revoked` in the audit log of the sessions' tenant (a tenant-less session has
+/// no tenant log to write to).
+async fn record_revocation(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    tenant: Option<TenantId>,
+    sessions: Vec<SessionId>,
+    reason: &'static str,
+) -> Result<(), ApiError> {
+    let Some(tenant) = tenant else { return Ok(()) };
+    let record = AuditRecord {
+        actor_id: Some(principal.actor()),
+        action: "session.revoked",
+        target: Some(format!("user:{}", principal.user)),
+        ip: client.ip_string(),
+        user_agent: client.user_agent.clone(),
+        details: serde_json::json!({"reason": reason, "sessions": sessions}),
+    };
+    persistence::in_tenant(&state.db, tenant, move |conn| {
+        Box::pin(audit::record(conn, tenant, record))
+    })
+    .await?;
+    Ok(())
 }
