@@ -93,6 +93,35 @@ impl TestApp {
         Self::builder().spawn().await
     }
 
+    /// From `/metrics`: (checks the revocation mirror answered, checks Redis answered,
+    /// whether the mirror is live).
+    pub async fn revocation_checks(&self) -> (u64, u64, bool) {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        let value = |prefix: &str| -> u64 {
+            text.lines()
+                .find_map(|line| line.strip_prefix(prefix))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{prefix} missing from /metrics"))
+        };
+        (
+            value("gatehouse_revocation_checks_total{source=\"mirror\"}"),
+            value("gatehouse_revocation_checks_total{source=\"redis\"}"),
+            value("gatehouse_revocation_mirror_live") == 1,
+        )
+    }
+
+    /// Waits (up to 10 s) until this instance's revocation mirror answers checks.
+    pub async fn mirror_live(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.revocation_checks().await.2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the revocation mirror never became live"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -190,12 +190,18 @@ pub async fn set_user_disabled(
             config.dependency_timeout,
         )
         .map_err(|e| e.to_string())?;
-        let sessions = auth::sessions::SessionStore::new(redis.clone(), config.session_settings());
+        // Mirrored: the revocations below wait for every serving instance to apply them.
+        let revocations = config.revocation_list(redis.clone());
+        let sessions = auth::sessions::SessionStore::new(
+            redis,
+            config.session_settings(),
+            revocations.clone(),
+        );
         sessions
             .revoke_all(id, None)
             .await
             .map_err(|e| e.to_string())?;
-        auth::revocation::RevocationList::new(redis, config.access_ttl)
+        revocations
             .user_changed(id)
             .await
             .map_err(|e| e.to_string())?;

@@ -76,6 +76,10 @@ pub struct Config {
     pub api_key_cache: Duration,
     /// How often collected API key `last_used_at` stamps are written.
     pub api_key_touch: Duration,
+    /// How stale the local mirror of the revocation lists may be before requests ask Redis
+    /// again, and how long a revocation waits for every instance to acknowledge it.
+    /// Zero: no mirror, every request asks Redis.
+    pub revocation_max_lag: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -283,6 +287,12 @@ impl Config {
         let http_workers = positive("GATEHOUSE_HTTP_WORKERS", cores)? as usize;
         let api_key_cache = Duration::from_secs(positive("GATEHOUSE_API_KEY_CACHE_SECS", 30)?);
         let api_key_touch = Duration::from_secs(positive("GATEHOUSE_API_KEY_TOUCH_SECS", 60)?);
+        let revocation_max_lag = Duration::from_millis(parse_or(
+            &get,
+            "GATEHOUSE_REVOCATION_MAX_LAG_MS",
+            Some(1_000),
+            |v| v.parse::<u64>().map_err(|e| e.to_string()),
+        )?);
 
         Ok(Self {
             database_url: SecretString::from(database_url),
@@ -314,6 +324,7 @@ impl Config {
             http_workers,
             api_key_cache,
             api_key_touch,
+            revocation_max_lag,
         })
     }
 
@@ -324,6 +335,20 @@ impl Config {
             max_age: self.session_max_age,
             reuse_grace: self.refresh_reuse_grace,
             access_ttl: self.access_ttl,
+        }
+    }
+
+    /// The revocation lists: mirrored locally unless `GATEHOUSE_REVOCATION_MAX_LAG_MS=0`.
+    /// Starts the mirror's feed, so it needs a Tokio runtime.
+    pub fn revocation_list(&self, redis: auth::RedisStore) -> auth::revocation::RevocationList {
+        if self.revocation_max_lag.is_zero() {
+            auth::revocation::RevocationList::new(redis, self.access_ttl)
+        } else {
+            auth::revocation::RevocationList::mirrored(
+                redis,
+                self.access_ttl,
+                self.revocation_max_lag,
+            )
         }
     }
 

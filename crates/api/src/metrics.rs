@@ -42,8 +42,32 @@ impl Metrics {
         self.latency_sum_us.fetch_add(elapsed_us, Ordering::Relaxed);
     }
 
-    fn render(&self) -> String {
+    fn render(&self, revocations: &auth::revocation::RevocationList) -> String {
         let mut out = String::new();
+        let (by_mirror, by_redis) = revocations.checks();
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_revocation_checks_total Access-token revocation checks, by what answered them."
+        );
+        let _ = writeln!(out, "# TYPE gatehouse_revocation_checks_total counter");
+        let _ = writeln!(
+            out,
+            "gatehouse_revocation_checks_total{{source=\"mirror\"}} {by_mirror}"
+        );
+        let _ = writeln!(
+            out,
+            "gatehouse_revocation_checks_total{{source=\"redis\"}} {by_redis}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP gatehouse_revocation_mirror_live 1 while the local mirror of the revocation lists answers checks."
+        );
+        let _ = writeln!(out, "# TYPE gatehouse_revocation_mirror_live gauge");
+        let _ = writeln!(
+            out,
+            "gatehouse_revocation_mirror_live {}",
+            u8::from(revocations.mirror_live())
+        );
         let _ = writeln!(
             out,
             "# HELP gatehouse_http_responses_total HTTP responses by status class."
@@ -132,5 +156,5 @@ pub async fn record<B: MessageBody>(
 pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(state.metrics.render(&state.revocations))
 }

@@ -36,8 +36,12 @@ impl AppState {
             config.hash_queue,
         )?;
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
-        let sessions = SessionStore::new(redis.clone(), config.session_settings());
-        let revocations = RevocationList::new(redis.clone(), config.access_ttl);
+        let revocations = config.revocation_list(redis.clone());
+        let sessions = SessionStore::new(
+            redis.clone(),
+            config.session_settings(),
+            revocations.clone(),
+        );
         let api_keys =
             crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache);
         let rate_limiter = auth::rate_limit::RateLimiter::new(redis.clone());

@@ -72,6 +72,14 @@ fn redis_round_trips(c: &mut Criterion) {
         )
         .unwrap()
     });
+    let revocations = RevocationList::new(redis.clone(), Duration::from_secs(900));
+    let mirrored = runtime.block_on(async {
+        RevocationList::mirrored(
+            redis.clone(),
+            Duration::from_secs(900),
+            Duration::from_secs(1),
+        )
+    });
     let sessions = SessionStore::new(
         redis.clone(),
         SessionSettings {
@@ -80,8 +88,8 @@ fn redis_round_trips(c: &mut Criterion) {
             reuse_grace: Duration::from_secs(2),
             access_ttl: Duration::from_secs(900),
         },
+        revocations.clone(),
     );
-    let revocations = RevocationList::new(redis, Duration::from_secs(900));
     let sid = SessionId::new();
     let mut current = SessionStore::new_refresh_token(sid);
     let session = NewSession {
@@ -109,6 +117,17 @@ fn redis_round_trips(c: &mut Criterion) {
         b.iter(|| {
             runtime
                 .block_on(revocations.check(black_box(&claims)))
+                .unwrap()
+        })
+    });
+    // The feed runs on the runtime's worker threads: wait until the mirror answers.
+    while !mirrored.mirror_live() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    c.bench_function("revocation check (local mirror, live)", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(mirrored.check(black_box(&claims)))
                 .unwrap()
         })
     });

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
     timeout: Duration,
@@ -22,8 +23,9 @@ impl RedisStore {
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Self {
+            client,
             conn,
             prefix: prefix.to_owned(),
             timeout,
@@ -35,9 +37,32 @@ impl RedisStore {
         self.conn.clone()
     }
 
+    /// The client, for connections of their own (a pub/sub subscription).
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// The dependency deadline every call runs under.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// `<prefix><rest>`.
     pub fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.prefix)
+    }
+
+    /// A SCAN/KEYS pattern for `<prefix><pattern>`: the prefix's glob characters escaped.
+    pub fn key_pattern(&self, pattern: &str) -> String {
+        let mut escaped = String::with_capacity(self.prefix.len() + pattern.len());
+        for c in self.prefix.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        escaped.push_str(pattern);
+        escaped
     }
 
     /// Runs one Redis call under the dependency deadline: a hung Redis is an error, not a

@@ -25,6 +25,8 @@
 //! | `<p>{t:<tid>}:nbf:<uid>` | string | ms: one membership's tokens issued before are refused | access-token TTL |
 //! | `<p>jti:<jti>` | string | one revoked access token | until the token's `exp` |
 
+use crate::revocation::RevocationList;
+use crate::revocation::event::Revocation;
 use crate::{AuthError, RedisStore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -91,6 +93,8 @@ pub enum Rotation {
 pub struct SessionStore {
     redis: RedisStore,
     settings: SessionSettings,
+    /// Session revocations are announced to every instance's mirror.
+    revocations: RevocationList,
 }
 
 fn now_ms() -> i64 {
@@ -103,8 +107,19 @@ pub fn token_hash(token: &str) -> String {
 }
 
 impl SessionStore {
-    pub fn new(redis: RedisStore, settings: SessionSettings) -> Self {
-        Self { redis, settings }
+    pub fn new(redis: RedisStore, settings: SessionSettings, revocations: RevocationList) -> Self {
+        Self {
+            redis,
+            settings,
+            revocations,
+        }
+    }
+
+    fn session_revocation(&self, sid: SessionId) -> Revocation {
+        Revocation::Session {
+            sid: sid.0,
+            until_ms: self.revocations.until_ms(self.settings.access_ttl),
+        }
     }
 
     pub fn settings(&self) -> &SessionSettings {
@@ -223,6 +238,9 @@ impl SessionStore {
         };
         let sealed = seal(presented, pair)?;
         let keys = self.session_keys(sid);
+        // Announced only if the script finds reuse and revokes the session.
+        let revocation = self.session_revocation(sid);
+        let (event, announcement) = self.revocations.announce(revocation);
         let mut invocation = ROTATE.prepare_invoke();
         for key in &keys {
             invocation.key(key);
@@ -236,22 +254,43 @@ impl SessionStore {
             .arg(now_ms())
             .arg(self.settings.idle_ttl.as_secs().max(1))
             .arg(self.settings.reuse_grace.as_millis() as u64)
-            .arg(self.settings.access_ttl.as_secs().max(1));
+            .arg(self.settings.access_ttl.as_secs().max(1))
+            .arg(self.revocations.channel())
+            .arg(announcement);
         let mut conn = self.redis.conn();
-        let reply: Vec<redis::Value> = self
+        let reply = self
             .redis
-            .call(async move { invocation.invoke_async(&mut conn).await })
-            .await?;
+            .call(async move {
+                invocation
+                    .invoke_async::<Vec<redis::Value>>(&mut conn)
+                    .await
+            })
+            .await;
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(error) => {
+                self.revocations.settle_none(event);
+                return Err(error);
+            }
+        };
         let code = match reply.first() {
             Some(redis::Value::Int(code)) => *code,
             _ => 0,
         };
+        if code == 3 {
+            let reached = match reply.get(1) {
+                Some(redis::Value::Int(n)) => *n as usize,
+                _ => 0,
+            };
+            self.revocations.settle(event, revocation, reached).await;
+            return Ok(Rotation::Reused);
+        }
+        self.revocations.settle_none(event);
         Ok(match (code, reply.get(1)) {
             (1, _) => Rotation::Rotated,
             (2, Some(redis::Value::BulkString(sealed))) => {
                 Rotation::Replayed(unseal(presented, sealed)?)
             }
-            (3, _) => Rotation::Reused,
             _ => Rotation::Invalid,
         })
     }
@@ -274,17 +313,30 @@ impl SessionStore {
     /// Revokes session `sid`: its refresh token and all its access tokens.
     pub async fn revoke(&self, sid: SessionId) -> Result<(), AuthError> {
         let keys = self.session_keys(sid);
+        let revocation = self.session_revocation(sid);
+        let (event, announcement) = self.revocations.announce(revocation);
         let mut invocation = REVOKE.prepare_invoke();
         for key in &keys {
             invocation.key(key);
         }
-        invocation.arg(self.settings.access_ttl.as_secs().max(1));
+        invocation
+            .arg(self.settings.access_ttl.as_secs().max(1))
+            .arg(self.revocations.channel())
+            .arg(announcement);
         let mut conn = self.redis.conn();
-        let uid: Option<String> = self
+        let reply = self
             .redis
-            .call(async move { invocation.invoke_async(&mut conn).await })
-            .await?;
-        if let Some(user) = uid.and_then(|u| u.parse::<UserId>().ok()) {
+            .call(async move { invocation.invoke_async::<(String, usize)>(&mut conn).await })
+            .await;
+        let (uid, reached) = match reply {
+            Ok(reply) => reply,
+            Err(error) => {
+                self.revocations.settle_none(event);
+                return Err(error);
+            }
+        };
+        self.revocations.settle(event, revocation, reached).await;
+        if let Ok(user) = uid.parse::<UserId>() {
             let index = self.user_index(user);
             let mut conn = self.redis.conn();
             self.redis

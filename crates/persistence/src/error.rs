@@ -25,9 +25,12 @@ impl From<DieselError> for PersistenceError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 PersistenceError::Conflict(info.constraint_name().unwrap_or("unique").to_owned())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                PersistenceError::Unavailable(info.message().to_owned())
-            }
+            // diesel-async reports a connection that broke mid-request (closed socket, I/O
+            // error) as UnableToSendCommand: the database is unreachable, not wrong.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => PersistenceError::Unavailable(info.message().to_owned()),
             // 57014 query_canceled (statement_timeout) has no kind of its own.
             DieselError::DatabaseError(_, ref info)
                 if info.message().contains("statement timeout") =>

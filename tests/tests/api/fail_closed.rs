@@ -24,9 +24,11 @@ async fn eventually(app: &TestApp, path: &str, token: &str, expected: u16) {
 #[tokio::test]
 async fn with_redis_down_authenticated_requests_get_503_and_recover_when_it_returns() {
     let mut redis = PrivateRedis::start().await;
+    // No mirror: every request asks Redis, so the very next one fails.
     let app = TestApp::builder()
         .env("REDIS_URL", &redis.url())
         .env("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", "500")
+        .env("GATEHOUSE_REVOCATION_MAX_LAG_MS", "0")
         .spawn()
         .await;
     let ada = app.sign_up("ada@example.com", "acme").await;
@@ -104,4 +106,59 @@ async fn with_postgres_unreachable_requests_get_503_and_recover_when_it_returns(
 
     proxy.restart().await;
     eventually(&app, &tenant, &tokens.access, 200).await;
+}
+
+#[tokio::test]
+async fn with_redis_down_the_mirror_stops_answering_within_its_lag_and_resyncs_after() {
+    let mut redis = PrivateRedis::start().await;
+    let app = TestApp::builder()
+        .env("REDIS_URL", &redis.url())
+        .env("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", "500")
+        .env("GATEHOUSE_REVOCATION_MAX_LAG_MS", "400")
+        .spawn()
+        .await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let tokens = app.login(&ada, &[]).await;
+    app.mirror_live().await;
+    assert_eq!(
+        app.get_with("/api/v1/me", &tokens.access).await.status(),
+        200
+    );
+
+    redis.stop();
+    let stopped = Instant::now();
+    loop {
+        let started = Instant::now();
+        let status = app.get_with("/api/v1/me", &tokens.access).await.status();
+        assert!(started.elapsed() < Duration::from_secs(5), "no hang");
+        if status == 503 {
+            break;
+        }
+        assert_eq!(status, 200);
+        // The lag bounds how long the mirror may answer alone (plus scheduling slack).
+        assert!(
+            stopped.elapsed() < Duration::from_millis(1500),
+            "the mirror still answered {:?} after Redis went away",
+            stopped.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!app.revocation_checks().await.2, "the mirror is not live");
+
+    redis.restart().await;
+    app.mirror_live().await;
+    // The restarted Redis is empty: the resynced mirror lets the old token through, and a
+    // revocation made now is enforced by it.
+    eventually(&app, "/api/v1/me", &tokens.access, 200).await;
+    let again = app.login(&ada, &[]).await;
+    assert_eq!(
+        app.post_form("/oauth/revoke", &[("token", &again.access)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.get_with("/api/v1/me", &again.access).await.status(),
+        401
+    );
 }

@@ -1,0 +1,302 @@
+//! Revocation lists in Redis (layout: see `sessions`), and this instance's mirror of them.
+//!
+//! A token is refused if its `jti` or its session is revoked, or if it was issued before a
+//! "not before" mark of its user, its tenant or its membership.
+//!
+//! Every revocation is written to Redis and, in the same atomic step, published on
+//! `<p>revocations`; each instance's [`feed`] applies it to its [`mirror::Mirror`] and
+//! acknowledges it. The writer returns once every subscribed instance has acknowledged, or
+//! after `max_lag`, by which time an instance that missed it no longer trusts its mirror.
+//! So when a revocation call returns, the revocation is enforced everywhere.
+//!
+//! Checking a token asks the mirror (no I/O) while it is live, and Redis otherwise (one
+//! pipelined round trip). Redis unreachable then is an error: callers fail closed.
+
+pub mod event;
+pub mod feed;
+pub mod mirror;
+
+use crate::token::AccessClaims;
+use crate::{AuthError, RedisStore};
+use domain::{SessionId, TenantId, UserId};
+use event::{Message, Revocation, Subject};
+use feed::Acks;
+use mirror::Mirror;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// The token or its session was revoked (logout, reuse, explicit revocation).
+    Revoked,
+    /// Authorization changed after the token was issued: refresh to get current scopes.
+    PermissionsChanged,
+}
+
+/// The decision, wherever the lists were read.
+fn verdict(
+    claims: &AccessClaims,
+    token_revoked: bool,
+    session_revoked: bool,
+    marks: impl IntoIterator<Item = Option<i64>>,
+) -> Option<Revoked> {
+    if token_revoked || session_revoked {
+        return Some(Revoked::Revoked);
+    }
+    let issued = claims.issued_at_ms();
+    marks
+        .into_iter()
+        .flatten()
+        .any(|mark| issued < mark)
+        .then_some(Revoked::PermissionsChanged)
+}
+
+#[derive(Clone)]
+pub struct RevocationList {
+    redis: RedisStore,
+    access_ttl: Duration,
+    /// `None`: every check asks Redis.
+    mirror: Option<Arc<Mirror>>,
+    acks: Arc<Acks>,
+    max_lag: Duration,
+    checks: Arc<Checks>,
+}
+
+/// How checks were answered, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Checks {
+    pub by_mirror: AtomicU64,
+    pub by_redis: AtomicU64,
+}
+
+impl RevocationList {
+    /// Checks every token against Redis; writes still publish, for other instances'
+    /// mirrors, but wait for no acknowledgement.
+    pub fn new(redis: RedisStore, access_ttl: Duration) -> Self {
+        Self {
+            redis,
+            access_ttl,
+            mirror: None,
+            acks: Arc::default(),
+            max_lag: Duration::ZERO,
+            checks: Arc::default(),
+        }
+    }
+
+    /// Keeps a mirror in sync (a background task; needs a Tokio runtime) and checks tokens
+    /// against it while it is live. Also what a writer needs to wait for the other
+    /// instances' acknowledgements, so a short-lived process (the CLI) wants it too.
+    pub fn mirrored(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
+        let mirror = Arc::new(Mirror::new(max_lag));
+        let acks = Arc::<Acks>::default();
+        feed::spawn(redis.clone(), Some(mirror.clone()), acks.clone(), max_lag);
+        Self {
+            redis,
+            access_ttl,
+            mirror: Some(mirror),
+            acks,
+            max_lag,
+            checks: Arc::default(),
+        }
+    }
+
+    /// How many checks the mirror and Redis have answered.
+    pub fn checks(&self) -> (u64, u64) {
+        (
+            self.checks.by_mirror.load(Ordering::Relaxed),
+            self.checks.by_redis.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Whether checks are answered locally right now (for readiness and metrics).
+    pub fn mirror_live(&self) -> bool {
+        self.mirror.as_ref().is_some_and(|m| m.is_live())
+    }
+
+    fn jti_key(&self, jti: uuid::Uuid) -> String {
+        self.redis.key(&format!("jti:{jti}"))
+    }
+    fn sid_key(&self, sid: SessionId) -> String {
+        self.redis.key(&format!("{{s:{sid}}}:revoked"))
+    }
+    fn user_key(&self, user: UserId) -> String {
+        self.redis.key(&format!("{{u:{user}}}:nbf"))
+    }
+    fn tenant_key(&self, tenant: TenantId) -> String {
+        self.redis.key(&format!("{{t:{tenant}}}:nbf"))
+    }
+    fn member_key(&self, tenant: TenantId, user: UserId) -> String {
+        self.redis.key(&format!("{{t:{tenant}}}:nbf:{user}"))
+    }
+
+    /// `Ok(None)` when the token stands.
+    pub async fn check(&self, claims: &AccessClaims) -> Result<Option<Revoked>, AuthError> {
+        if let Some(answer) = self.mirror.as_ref().and_then(|m| m.check(claims)) {
+            self.checks.by_mirror.fetch_add(1, Ordering::Relaxed);
+            return Ok(answer);
+        }
+        self.checks.by_redis.fetch_add(1, Ordering::Relaxed);
+        self.check_in_redis(claims).await
+    }
+
+    /// One pipelined round trip.
+    pub async fn check_in_redis(
+        &self,
+        claims: &AccessClaims,
+    ) -> Result<Option<Revoked>, AuthError> {
+        let user = UserId(claims.sub);
+        let mut pipe = redis::pipe();
+        pipe.exists(self.jti_key(claims.jti))
+            .exists(self.sid_key(SessionId(claims.sid)))
+            .get(self.user_key(user));
+        if let Some(tid) = claims.tid {
+            pipe.get(self.tenant_key(TenantId(tid)))
+                .get(self.member_key(TenantId(tid), user));
+        }
+        let mut conn = self.redis.conn();
+        let (jti, sid, marks): (bool, bool, Vec<Option<i64>>) = if claims.tid.is_some() {
+            let (jti, sid, u, t, m): (bool, bool, Option<i64>, Option<i64>, Option<i64>) = self
+                .redis
+                .call(async move { pipe.query_async(&mut conn).await })
+                .await?;
+            (jti, sid, vec![u, t, m])
+        } else {
+            let (jti, sid, u): (bool, bool, Option<i64>) = self
+                .redis
+                .call(async move { pipe.query_async(&mut conn).await })
+                .await?;
+            (jti, sid, vec![u])
+        };
+        Ok(verdict(claims, jti, sid, marks))
+    }
+
+    /// An event for `revocation`, registered for acknowledgements: the message to publish.
+    pub fn announce(&self, revocation: Revocation) -> (u64, String) {
+        let mut id = [0u8; 8];
+        crate::random::fill(&mut id);
+        let id = u64::from_le_bytes(id);
+        self.acks.expect(id);
+        (id, Message::Revoked { id, revocation }.to_string())
+    }
+
+    /// After `revocation` (announced as `id`) is written and reached `receivers`
+    /// subscribers: applies it here at once, then waits for the others.
+    pub async fn settle(&self, id: u64, revocation: Revocation, receivers: usize) {
+        if let Some(mirror) = &self.mirror {
+            mirror.apply(revocation);
+        }
+        self.acks.wait(id, receivers, self.max_lag).await;
+    }
+
+    /// Forgets an announcement that was not published.
+    pub fn settle_none(&self, id: u64) {
+        self.acks.forget(id);
+    }
+
+    /// The channel revocations are announced on (scripts publish to it themselves).
+    pub fn channel(&self) -> String {
+        feed::channel(&self.redis)
+    }
+
+    /// When a revocation written now may be forgotten: its tokens have expired by then.
+    pub fn until_ms(&self, ttl: Duration) -> i64 {
+        chrono::Utc::now().timestamp_millis() + ttl.as_millis() as i64
+    }
+
+    /// SET `key` = `value` for `ttl`, and announce `revocation`, in one MULTI.
+    async fn write(
+        &self,
+        key: String,
+        value: i64,
+        ttl: Duration,
+        revocation: Revocation,
+    ) -> Result<(), AuthError> {
+        let (id, message) = self.announce(revocation);
+        let channel = self.channel();
+        let mut conn = self.redis.conn();
+        let written = self
+            .redis
+            .call(async move {
+                redis::pipe()
+                    .atomic()
+                    .cmd("SET")
+                    .arg(&key)
+                    .arg(value)
+                    .arg("EX")
+                    .arg(ttl.as_secs().max(1))
+                    .ignore()
+                    .cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(message)
+                    .query_async::<(usize,)>(&mut conn)
+                    .await
+            })
+            .await;
+        match written {
+            Ok((receivers,)) => {
+                self.settle(id, revocation, receivers).await;
+                Ok(())
+            }
+            Err(error) => {
+                self.settle_none(id);
+                Err(error)
+            }
+        }
+    }
+
+    /// Revokes one access token until it expires.
+    pub async fn revoke_token(&self, claims: &AccessClaims) -> Result<(), AuthError> {
+        let remaining =
+            Duration::from_secs((claims.exp - chrono::Utc::now().timestamp()).max(1) as u64 + 5);
+        let revocation = Revocation::Token {
+            jti: claims.jti,
+            until_ms: self.until_ms(remaining),
+        };
+        self.write(self.jti_key(claims.jti), 1, remaining, revocation)
+            .await
+    }
+
+    async fn mark(&self, key: String, subject: Subject) -> Result<(), AuthError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let ttl = self.access_ttl + Duration::from_secs(5);
+        let revocation = Revocation::NotBefore {
+            subject,
+            mark_ms: now,
+            until_ms: self.until_ms(ttl),
+        };
+        self.write(key, now, ttl, revocation).await
+    }
+
+    /// Every token of `user` issued before now stops working.
+    pub async fn user_changed(&self, user: UserId) -> Result<(), AuthError> {
+        self.mark(self.user_key(user), Subject::User(user.0)).await
+    }
+
+    /// Every token for `tenant` issued before now stops working.
+    pub async fn tenant_changed(&self, tenant: TenantId) -> Result<(), AuthError> {
+        self.mark(self.tenant_key(tenant), Subject::Tenant(tenant.0))
+            .await
+    }
+
+    /// Every token of `user` for `tenant` issued before now stops working.
+    pub async fn membership_changed(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(), AuthError> {
+        self.mark(
+            self.member_key(tenant, user),
+            Subject::Member {
+                tenant: tenant.0,
+                user: user.0,
+            },
+        )
+        .await
+    }
+
+    /// How long a session revocation is kept: as long as its access tokens live.
+    pub fn session_ttl(&self) -> Duration {
+        self.access_ttl + Duration::from_secs(5)
+    }
+}
