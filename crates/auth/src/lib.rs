@@ -11,6 +11,7 @@ pub mod redis_store;
 pub mod revocation;
 pub mod sessions;
 pub mod token;
+pub mod verified_tokens;
 
 pub use error::AuthError;
 pub use redis_store::RedisStore;

@@ -90,6 +90,7 @@ pub struct KeyRing {
     algorithm: Algorithm,
     keys: Vec<RingKey>,
     validation: Validation,
+    verified: crate::verified_tokens::VerifiedTokens,
 }
 
 impl KeyRing {
@@ -177,6 +178,7 @@ impl KeyRing {
             algorithm,
             keys,
             validation: strict_validation(algorithm, issuer, audience),
+            verified: crate::verified_tokens::VerifiedTokens::new(8192),
         }
     }
 
@@ -193,6 +195,18 @@ impl KeyRing {
         header.typ = Some(ACCESS_TOKEN_TYP.into());
         header.kid = Some(key.kid.clone());
         encode(&header, claims, &key.encoding).map_err(|e| KeyError(e.to_string()))
+    }
+
+    /// [`verify`](Self::verify), remembering tokens that pass (see `verified_tokens`): the
+    /// request hot path.
+    pub fn verify_cached(&self, token: &str) -> Result<std::sync::Arc<AccessClaims>, TokenError> {
+        let now = chrono::Utc::now().timestamp();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = std::sync::Arc::new(self.verify(token)?);
+        self.verified.insert(token, claims.clone(), now);
+        Ok(claims)
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {

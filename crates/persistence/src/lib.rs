@@ -16,4 +16,4 @@ pub mod tenant_tx;
 pub use diesel_async::AsyncPgConnection;
 pub use error::PersistenceError;
 pub use pool::{PgPool, PoolSettings, build_pool, ping};
-pub use tenant_tx::{as_user, global, in_tenant};
+pub use tenant_tx::{as_user, global, in_tenant, read_as_user, read_in_tenant};

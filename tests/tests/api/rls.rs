@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Bool};
 use diesel_async::RunQueryDsl;
 use domain::{Slug, TenantId, TenantName};
 use gatehouse_tests::db::TestDb;
-use persistence::{PoolSettings, build_pool, global, in_tenant, repo};
+use persistence::{PoolSettings, build_pool, global, in_tenant, read_in_tenant, repo};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -203,4 +203,69 @@ async fn the_application_role_cannot_bypass_row_level_security() {
     .await
     .unwrap();
     assert!(!flags.rolsuper && !flags.rolbypassrls);
+}
+
+fn pipelined_count(table: &'static str) -> impl persistence::tenant_tx::ReadWork<i64> {
+    move |mut conn: &persistence::AsyncPgConnection| -> futures_util::future::BoxFuture<'_, Result<i64, persistence::PersistenceError>> {
+        Box::pin(async move {
+            Ok(diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(&mut conn).await?.n)
+        })
+    }
+}
+
+#[tokio::test]
+async fn pipelined_reads_see_only_their_tenant_and_leave_no_context_behind() {
+    let db = TestDb::create().await;
+    // One connection: every unit of work below reuses it.
+    let pool = build_pool(
+        &db.url,
+        &PoolSettings {
+            max_size: 1,
+            ..PoolSettings::default()
+        },
+    )
+    .unwrap();
+    let acme = create_tenant(&pool, "acme").await;
+    let globex = create_tenant(&pool, "globex").await;
+    for table in ["projects", "tasks", "roles", "audit_events"] {
+        // The statement is prepared on first use, after BEGIN was sent: still inside.
+        assert_eq!(
+            read_in_tenant(&pool, acme, pipelined_count(table))
+                .await
+                .unwrap(),
+            expected(table),
+            "{table} in acme"
+        );
+        assert_eq!(
+            read_in_tenant(&pool, globex, pipelined_count(table))
+                .await
+                .unwrap(),
+            expected(table),
+            "{table} in globex"
+        );
+        assert_eq!(count(&pool, None, table).await, 0, "{table} afterwards");
+    }
+    // A failing read rolls back; the connection serves the next unit of work.
+    let failed = read_in_tenant(&pool, acme, pipelined_count("no_such_table")).await;
+    assert!(failed.is_err());
+    assert_eq!(count(&pool, Some(acme), "projects").await, 1);
+    // A read-only transaction refuses writes.
+    let write =
+        read_in_tenant(
+            &pool,
+            acme,
+            |mut conn: &persistence::AsyncPgConnection| -> futures_util::future::BoxFuture<
+                '_,
+                Result<usize, persistence::PersistenceError>,
+            > {
+                Box::pin(async move {
+                    Ok(diesel::sql_query("DELETE FROM projects")
+                        .execute(&mut conn)
+                        .await?)
+                })
+            },
+        )
+        .await;
+    assert!(write.is_err());
+    assert_eq!(count(&pool, Some(acme), "projects").await, 1);
 }

@@ -123,7 +123,7 @@ pub async fn credentials(
 /// A user's bearer access token.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let token = bearer_token(headers)?.ok_or(ApiError::Unauthorized(None))?;
-    let claims = state.keys.verify(token).map_err(|error| {
+    let claims = state.keys.verify_cached(token).map_err(|error| {
         ApiError::Unauthorized(Some(match error {
             TokenError::Expired => "the access token has expired".into(),
             other => other.to_string(),

@@ -319,13 +319,12 @@ async fn refresh_grant(
     let session = state.sessions.get(sid).await?.ok_or_else(invalid)?;
 
     let user_id = session.user;
-    // The user and their grants in one unit of work.
-    let (user, grants) = persistence::as_user(&state.db, user_id, move |conn| {
-        Box::pin(async move {
-            let user = users::find(conn, user_id).await?;
-            let grants = memberships::grants_of_user(conn, user_id).await?;
-            Ok((user, grants))
-        })
+    // The user and their grants in one pipelined read.
+    let (user, grants) = persistence::read_as_user(&state.db, user_id, move |conn| {
+        Box::pin(futures_util::future::try_join(
+            users::find(conn, user_id),
+            memberships::grants_of_user(conn, user_id),
+        ))
     })
     .await?;
     let Some(user) = user.filter(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))

@@ -1,7 +1,10 @@
 use crate::error::Problem;
 use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use domain::Scope;
 use serde::Serialize;
+use std::sync::LazyLock;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,6 +21,13 @@ pub struct PermissionResponse {
         (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn list_permissions() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(CATALOG.clone())
+}
+
+/// The catalog is fixed at compile time: serialized once, shared by every response.
+static CATALOG: LazyLock<Bytes> = LazyLock::new(|| {
     let catalog: Vec<PermissionResponse> = Scope::ALL
         .iter()
         .map(|s| PermissionResponse {
@@ -25,5 +35,5 @@ pub async fn list_permissions() -> HttpResponse {
             description: s.description(),
         })
         .collect();
-    HttpResponse::Ok().json(catalog)
-}
+    Bytes::from(serde_json::to_vec(&catalog).unwrap_or_default())
+});

@@ -91,7 +91,7 @@ pub async fn list_projects(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
     let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
+    let rows = persistence::read_in_tenant(&state.db, tenant, move |conn| {
         Box::pin(projects::list(conn, tenant, after, limit as i64 + 1))
     })
     .await?;

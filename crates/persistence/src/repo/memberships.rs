@@ -50,23 +50,26 @@ pub async fn insert(
 /// Every membership of `user` that the unit of work can see, with tenant and roles. In an
 /// `as_user` unit of work: all of the user's tenants; in a tenant's: that one.
 pub async fn grants_of_user(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     user: UserId,
 ) -> Result<Vec<Grant>, PersistenceError> {
-    let rows: Vec<(Membership, Tenant)> = memberships::table
-        .inner_join(tenants::table)
-        .filter(memberships::user_id.eq(user.0))
-        .order(tenants::slug.asc())
-        .select((Membership::as_select(), Tenant::as_select()))
-        .load(conn)
-        .await?;
-    let role_rows: Vec<(Uuid, Role)> = membership_roles::table
-        .inner_join(roles::table)
-        .filter(membership_roles::user_id.eq(user.0))
-        .order(roles::name.asc())
-        .select((membership_roles::tenant_id, Role::as_select()))
-        .load(conn)
-        .await?;
+    // Independent statements: sent together (pipelined), answered in order.
+    let (mut a, mut b) = (conn, conn);
+    let (rows, role_rows) = futures_util::future::try_join(
+        memberships::table
+            .inner_join(tenants::table)
+            .filter(memberships::user_id.eq(user.0))
+            .order(tenants::slug.asc())
+            .select((Membership::as_select(), Tenant::as_select()))
+            .load::<(Membership, Tenant)>(&mut a),
+        membership_roles::table
+            .inner_join(roles::table)
+            .filter(membership_roles::user_id.eq(user.0))
+            .order(roles::name.asc())
+            .select((membership_roles::tenant_id, Role::as_select()))
+            .load::<(Uuid, Role)>(&mut b),
+    )
+    .await?;
     let mut roles_by_tenant: BTreeMap<Uuid, Vec<Role>> = BTreeMap::new();
     for (tenant_id, role) in role_rows {
         roles_by_tenant.entry(tenant_id).or_default().push(role);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// Up to `limit` projects after `after` (UUIDv7 ids: creation order).
 pub async fn list(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     tenant: TenantId,
     after: Option<Uuid>,
     limit: i64,
@@ -24,7 +24,7 @@ pub async fn list(
         .order(projects::id.asc())
         .limit(limit)
         .select(Project::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 

@@ -28,13 +28,13 @@ pub async fn insert(
 }
 
 pub async fn find(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: UserId,
 ) -> Result<Option<User>, PersistenceError> {
     Ok(users::table
         .find(id.0)
         .select(User::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
