@@ -58,6 +58,8 @@ pub struct Config {
     pub argon2: Argon2Settings,
     pub hash_workers: usize,
     pub hash_queue: usize,
+    /// A login waiting this long for a hashing thread is refused (503) instead of hashed.
+    pub hash_max_wait: Duration,
     pub cors_origins: Vec<String>,
     pub trusted_proxies: Vec<IpNet>,
     pub login_rate: u32,
@@ -221,6 +223,7 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let hash_workers = positive("GATEHOUSE_HASH_WORKERS", cores)? as usize;
         let hash_queue = positive("GATEHOUSE_HASH_QUEUE", 64)? as usize;
+        let hash_max_wait = Duration::from_millis(positive("GATEHOUSE_HASH_MAX_WAIT_MS", 1_000)?);
 
         let cors_origins = list(&get, "GATEHOUSE_CORS_ORIGINS")
             .into_iter()
@@ -310,6 +313,7 @@ impl Config {
             argon2,
             hash_workers,
             hash_queue,
+            hash_max_wait,
             cors_origins,
             trusted_proxies,
             login_rate,

@@ -58,7 +58,7 @@ impl Application {
             .port();
         let workers = state.config.http_workers;
         let server_state = state.clone();
-        let server = HttpServer::new(move || build_app(server_state.clone()))
+        let server = HttpServer::new(move || build_app(server_state.for_worker(workers)))
             .workers(workers)
             .shutdown_timeout(10)
             .listen(listener)
@@ -81,10 +81,12 @@ impl Application {
 }
 
 pub fn build_state(config: Config) -> Result<AppState, StartupError> {
+    // Requests use their worker's own pool (`AppState::for_worker`); this one serves
+    // background work (API key lookups and stamps), so a few connections do.
     let db = persistence::build_pool(
         config.database_url(),
         &PoolSettings {
-            max_size: config.db_pool_size,
+            max_size: config.db_pool_size.min(4),
             timeout: config.dependency_timeout,
         },
     )?;

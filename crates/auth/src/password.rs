@@ -3,7 +3,10 @@
 //! A hash costs ~30 ms of CPU and ~19 MiB of memory: it never runs on the async executor.
 //! `workers` threads take jobs from a queue of at most `queue` waiting jobs; when the queue
 //! is full the caller gets [`AuthError::Overloaded`] at once (503 + `Retry-After`) instead
-//! of piling up requests. Each thread reuses one memory buffer for every hash, so memory is
+//! of piling up requests, and a job that has waited longer than `max_wait` by the time a
+//! thread is free is refused the same way without being hashed (under a storm the queue
+//! drains at a rate no one can predict: a bounded wait turns would-be client timeouts
+//! into prompt 503s); so is a job whose caller has gone. Each thread reuses one memory buffer for every hash, so memory is
 //! capped at `workers × m_cost` (allocating 19 MiB per hash left the allocator holding
 //! ten times that). Hashing threads run at the lowest CPU priority.
 
@@ -13,6 +16,7 @@ use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
@@ -104,12 +108,22 @@ impl Worker {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Worker) + Send>;
+/// Runs with a worker, or with `None` to refuse.
+type Task = Box<dyn FnOnce(Option<&mut Worker>) + Send>;
+
+struct Job {
+    /// Refused unhashed when a thread picks it up after this instant.
+    deadline: Option<Instant>,
+    task: Task,
+    /// Whether the caller still waits for the answer.
+    wanted: Box<dyn Fn() -> bool + Send>,
+}
 
 #[derive(Clone)]
 pub struct PasswordHasherPool {
     sender: SyncSender<Job>,
     params: HashParams,
+    max_wait: Option<Duration>,
     /// A hash of a random password, verified when the email is unknown so that the
     /// response time does not tell which emails exist.
     dummy_hash: Arc<String>,
@@ -133,8 +147,15 @@ impl PasswordHasherPool {
         Ok(Self {
             sender,
             params,
+            max_wait: None,
             dummy_hash: Arc::new(dummy_hash),
         })
+    }
+
+    /// Refuse (with [`AuthError::Overloaded`]) a job still waiting after `max_wait`.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = Some(max_wait);
+        self
     }
 
     async fn run<T: Send + 'static>(
@@ -142,9 +163,28 @@ impl PasswordHasherPool {
         job: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, AuthError> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |worker| {
-            let _ = tx.send(job(worker));
-        });
+        let tx = Arc::new(Mutex::new(Some(tx)));
+        let watch = tx.clone();
+        let job = Job {
+            deadline: self
+                .max_wait
+                .and_then(|wait| Instant::now().checked_add(wait)),
+            task: Box::new(move |worker| {
+                let answer = match worker {
+                    Some(worker) => Ok(job(worker)),
+                    None => Err(AuthError::Overloaded),
+                };
+                if let Some(tx) = tx.lock().ok().and_then(|mut tx| tx.take()) {
+                    let _ = tx.send(answer);
+                }
+            }),
+            wanted: Box::new(move || {
+                watch
+                    .lock()
+                    .ok()
+                    .is_some_and(|tx| tx.as_ref().is_some_and(|tx| !tx.is_closed()))
+            }),
+        };
         match self.sender.try_send(job) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(AuthError::Overloaded),
@@ -153,7 +193,7 @@ impl PasswordHasherPool {
             }
         }
         rx.await
-            .map_err(|_| AuthError::Internal("hashing job dropped".into()))
+            .map_err(|_| AuthError::Internal("hashing job dropped".into()))?
     }
 
     /// A PHC string of `password` with the configured parameters.
@@ -223,7 +263,14 @@ fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {
                 Err(_) => return,
             }
         };
-        job(&mut state);
+        let expired = job
+            .deadline
+            .is_some_and(|deadline| Instant::now() > deadline);
+        if expired {
+            (job.task)(None);
+        } else if (job.wanted)() {
+            (job.task)(Some(&mut state));
+        }
     }
 }
 
@@ -340,6 +387,30 @@ mod tests {
                 .any(|r| matches!(r, Err(AuthError::Overloaded)))
         );
         assert!(results.iter().any(|r| r.is_ok()));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_waited_too_long_is_refused_unhashed() {
+        let pool = PasswordHasherPool::new(LIGHT, 1, 16)
+            .unwrap()
+            .with_max_wait(Duration::from_millis(10));
+        // Hold the only thread until the queued job's deadline has surely passed.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(move |_| held.recv().is_ok()).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.hash(secret("x")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        release.send(()).unwrap();
+        assert!(blocker.await.unwrap().unwrap());
+        assert!(matches!(queued.await.unwrap(), Err(AuthError::Overloaded)));
+        // A job that does not wait is hashed.
+        assert!(pool.hash(secret("y")).await.is_ok());
     }
 
     /// Polls every future once (so every job is submitted) before awaiting any.

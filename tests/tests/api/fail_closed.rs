@@ -146,6 +146,7 @@ async fn with_redis_down_the_mirror_stops_answering_within_its_lag_and_resyncs_a
     assert!(!app.revocation_checks().await.2, "the mirror is not live");
 
     redis.restart().await;
+    eventually(&app, "/readyz", "", 200).await;
     app.mirror_live().await;
     // The restarted Redis is empty: the resynced mirror lets the old token through, and a
     // revocation made now is enforced by it.
