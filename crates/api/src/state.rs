@@ -61,12 +61,17 @@ impl AppState {
     /// This state for one HTTP worker, with PostgreSQL and Redis connections of its own:
     /// a connection's driver task runs on the thread that opened it, so a worker using
     /// only its own connections never wakes another thread for a query (measured: +20 %
-    /// tenant reads on two cores). The configured pool size is split among the workers.
+    /// tenant reads on two cores). `GATEHOUSE_DB_POOL_SIZE` is the total: what the shared
+    /// pool keeps aside, the rest split among the workers (at least one each).
     /// The revocation mirror, API keys and the hashing pool stay shared by the process.
     pub fn for_worker(&self, workers: usize) -> Self {
         let config = &self.config;
         let settings = persistence::PoolSettings {
-            max_size: config.db_pool_size.div_ceil(workers.max(1)),
+            max_size: (config
+                .db_pool_size
+                .saturating_sub(crate::startup::SHARED_DB_CONNECTIONS)
+                / workers.max(1))
+            .max(1),
             timeout: config.dependency_timeout,
         };
         let db = persistence::build_pool(config.database_url(), &settings);

@@ -118,7 +118,7 @@ impl SessionStore {
     fn session_revocation(&self, sid: SessionId) -> Revocation {
         Revocation::Session {
             sid: sid.0,
-            until_ms: self.revocations.until_ms(self.settings.access_ttl),
+            until_ms: self.revocations.until_ms(self.revocations.session_ttl()),
         }
     }
 
@@ -239,8 +239,7 @@ impl SessionStore {
         let sealed = seal(presented, pair)?;
         let keys = self.session_keys(sid);
         // Announced only if the script finds reuse and revokes the session.
-        let revocation = self.session_revocation(sid);
-        let (event, announcement) = self.revocations.announce(revocation);
+        let announcement = self.revocations.announce(self.session_revocation(sid));
         let mut invocation = ROTATE.prepare_invoke();
         for key in &keys {
             invocation.key(key);
@@ -254,9 +253,9 @@ impl SessionStore {
             .arg(now_ms())
             .arg(self.settings.idle_ttl.as_secs().max(1))
             .arg(self.settings.reuse_grace.as_millis() as u64)
-            .arg(self.settings.access_ttl.as_secs().max(1))
+            .arg(self.revocations.session_ttl().as_secs())
             .arg(self.revocations.channel())
-            .arg(announcement);
+            .arg(announcement.message());
         let mut conn = self.redis.conn();
         let reply = self
             .redis
@@ -265,27 +264,15 @@ impl SessionStore {
                     .invoke_async::<Vec<redis::Value>>(&mut conn)
                     .await
             })
-            .await;
-        let reply = match reply {
-            Ok(reply) => reply,
-            Err(error) => {
-                self.revocations.settle_none(event);
-                return Err(error);
-            }
-        };
+            .await?;
         let code = match reply.first() {
             Some(redis::Value::Int(code)) => *code,
             _ => 0,
         };
         if code == 3 {
-            let reached = match reply.get(1) {
-                Some(redis::Value::Int(n)) => *n as usize,
-                _ => 0,
-            };
-            self.revocations.settle(event, revocation, reached).await;
+            self.revocations.settle(announcement).await;
             return Ok(Rotation::Reused);
         }
-        self.revocations.settle_none(event);
         Ok(match (code, reply.get(1)) {
             (1, _) => Rotation::Rotated,
             (2, Some(redis::Value::BulkString(sealed))) => {
@@ -313,29 +300,21 @@ impl SessionStore {
     /// Revokes session `sid`: its refresh token and all its access tokens.
     pub async fn revoke(&self, sid: SessionId) -> Result<(), AuthError> {
         let keys = self.session_keys(sid);
-        let revocation = self.session_revocation(sid);
-        let (event, announcement) = self.revocations.announce(revocation);
+        let announcement = self.revocations.announce(self.session_revocation(sid));
         let mut invocation = REVOKE.prepare_invoke();
         for key in &keys {
             invocation.key(key);
         }
         invocation
-            .arg(self.settings.access_ttl.as_secs().max(1))
+            .arg(self.revocations.session_ttl().as_secs())
             .arg(self.revocations.channel())
-            .arg(announcement);
+            .arg(announcement.message());
         let mut conn = self.redis.conn();
-        let reply = self
+        let (uid, _reached): (String, usize) = self
             .redis
-            .call(async move { invocation.invoke_async::<(String, usize)>(&mut conn).await })
-            .await;
-        let (uid, reached) = match reply {
-            Ok(reply) => reply,
-            Err(error) => {
-                self.revocations.settle_none(event);
-                return Err(error);
-            }
-        };
-        self.revocations.settle(event, revocation, reached).await;
+            .call(async move { invocation.invoke_async(&mut conn).await })
+            .await?;
+        self.revocations.settle(announcement).await;
         if let Ok(user) = uid.parse::<UserId>() {
             let index = self.user_index(user);
             let mut conn = self.redis.conn();
@@ -392,12 +371,12 @@ impl SessionStore {
         keep: Option<SessionId>,
     ) -> Result<usize, AuthError> {
         let sessions = self.list(user).await?;
-        let mut revoked = 0;
-        for session in sessions.into_iter().filter(|s| Some(s.id) != keep) {
-            self.revoke(session.id).await?;
-            revoked += 1;
-        }
-        Ok(revoked)
+        // Concurrently: each revocation may wait for the other instances' acknowledgements.
+        let revocations = sessions
+            .into_iter()
+            .filter(|s| Some(s.id) != keep)
+            .map(|s| self.revoke(s.id));
+        Ok(futures_util::future::try_join_all(revocations).await?.len())
     }
 }
 

@@ -40,6 +40,8 @@ fn defaults_follow_the_spec() {
         (19_456, 2, 1)
     );
     assert_eq!(config.hash_queue, 64);
+    assert_eq!(config.hash_max_wait.as_millis(), 1_000);
+    assert_eq!(config.revocation_max_lag.as_millis(), 1_000);
     assert_eq!(config.login_rate, 20);
     assert_eq!(
         (config.lockout_threshold, config.lockout_base.as_secs()),
@@ -106,6 +108,8 @@ fn other_bad_values_name_their_variable() {
         ("GATEHOUSE_ACCESS_TTL", "ten"),
         ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/33"),
         ("GATEHOUSE_SIGNUP", "maybe"),
+        ("GATEHOUSE_HASH_MAX_WAIT_MS", "0"),
+        ("GATEHOUSE_REVOCATION_MAX_LAG_MS", "-1"),
         ("REDIS_URL", "http://127.0.0.1"),
     ] {
         assert_eq!(refused(&[(name, value)]).variable, name, "{name}={value}");

@@ -1,7 +1,8 @@
 //! The guard every non-public route is wrapped in: reads the bearer token once, verifies
-//! it (signature, type, issuer, audience, times), checks the revocation lists in one Redis
-//! round trip (no database read), enforces the route's declared scopes, and leaves a
-//! [`Principal`] on the request.
+//! it (signature, type, issuer, audience, times; a token verified before is recognised by
+//! its exact text), checks the revocation lists (the local mirror, or one Redis round trip
+//! when the mirror is not live; never a database read), enforces the route's declared
+//! scopes, and leaves a [`Principal`] on the request.
 
 use super::{Access, Principal};
 use crate::error::ApiError;
@@ -131,7 +132,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
     })?;
     let scopes = ScopeSet::parse_space_delimited(&claims.scope)
         .map_err(|_| ApiError::Unauthorized(Some("the token carries an unknown scope".into())))?;
-    // Fail closed: if Redis cannot say the token stands, it does not (503).
+    // Fail closed: if neither the live mirror nor Redis can say the token stands, it does
+    // not (503).
     match state.revocations.check(&claims).await? {
         None => {}
         Some(Revoked::Revoked) => {

@@ -8,7 +8,7 @@
 //! | `user` | `<uid> <mark ms> <until ms>` | the user's tokens issued before the mark are refused |
 //! | `tenant` | `<tid> <mark ms> <until ms>` | the tenant's tokens issued before the mark are refused |
 //! | `member` | `<tid> <uid> <mark ms> <until ms>` | one membership's tokens issued before the mark are refused |
-//! | `ack` | `<event id>` | an instance has applied that event |
+//! | `ack` | `<instance id>` | that instance has applied the event `<event id>` |
 
 use std::fmt;
 use uuid::Uuid;
@@ -42,13 +42,13 @@ pub enum Revocation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Message {
     Revoked { id: u64, revocation: Revocation },
-    Ack { id: u64 },
+    Ack { id: u64, from: u64 },
 }
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Message::Ack { id } => write!(f, "{id:016x} ack"),
+            Message::Ack { id, from } => write!(f, "{id:016x} ack {from:016x}"),
             Message::Revoked { id, revocation } => {
                 write!(f, "{id:016x} ")?;
                 match revocation {
@@ -79,7 +79,10 @@ impl Message {
         let kind = words.next()?;
         let mut uuid = || words.next()?.parse::<Uuid>().ok();
         let message = match kind {
-            "ack" => Message::Ack { id },
+            "ack" => Message::Ack {
+                id,
+                from: u64::from_str_radix(words.next()?, 16).ok()?,
+            },
             "jti" | "sid" | "user" | "tenant" | "member" => {
                 let first = uuid()?;
                 let second = if kind == "member" { uuid() } else { None };
@@ -126,7 +129,7 @@ mod tests {
     fn every_message_survives_the_wire() {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let messages = [
-            Message::Ack { id: 7 },
+            Message::Ack { id: 7, from: 9 },
             Message::Revoked {
                 id: u64::MAX,
                 revocation: Revocation::Token {
@@ -178,7 +181,8 @@ mod tests {
             "",
             "zz ack",
             "01 nope",
-            "01 ack extra",
+            "01 ack",
+            "01 ack 02 extra",
             &format!("01 jti {a}"),
             &format!("01 jti {a} soon"),
             &format!("01 user {a} 1"),

@@ -7,13 +7,18 @@
 //! PING's reply comes after every message published before it, so its arrival confirms the
 //! mirror up to the moment it was sent. Any error, a missed heartbeat or a closed
 //! connection ends the round: the mirror stops answering until a new round has loaded.
+//!
+//! While its mirror is live, an instance stamps its id into the sorted set
+//! `<p>revocation:mirrors` at every heartbeat: a writer waits for the acknowledgement of
+//! every instance stamped recently, not merely of the subscribers its PUBLISH reached, so
+//! an instance whose subscription Redis has dropped unnoticed is waited for too (until
+//! `max_lag`, when it has stopped trusting its mirror).
 
 use super::event::{Message, Revocation, Subject};
 use super::mirror::Mirror;
 use crate::{AuthError, RedisStore};
 use futures_util::{FutureExt, StreamExt};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -27,31 +32,44 @@ pub struct Acks {
 
 #[derive(Default)]
 struct Pending {
-    count: AtomicUsize,
+    /// The instances that have acknowledged.
+    from: Mutex<HashSet<u64>>,
     notify: Notify,
 }
 
 impl Acks {
-    /// Starts counting acknowledgements of `id` (before it is published: they may arrive
+    /// Starts collecting acknowledgements of `id` (before it is published: they may arrive
     /// before the publisher hears back).
     pub fn expect(&self, id: u64) {
         self.lock().entry(id).or_default();
     }
 
-    fn record(&self, id: u64) {
+    fn record(&self, id: u64, from: u64) {
         if let Some(pending) = self.lock().get(&id) {
-            pending.count.fetch_add(1, Ordering::AcqRel);
+            pending
+                .from
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(from);
             pending.notify.notify_one();
         }
     }
 
-    /// Waits until `receivers` instances have acknowledged `id`, or `deadline` passes
-    /// (by then an instance that has not applied it has stopped trusting its mirror).
-    pub async fn wait(&self, id: u64, receivers: usize, deadline: Duration) {
+    /// Waits until every instance of `expected` has acknowledged `id`, or `deadline`
+    /// passes (by then an instance that has not applied it has stopped trusting its
+    /// mirror).
+    pub async fn wait(&self, id: u64, expected: &[u64], deadline: Duration) {
         let pending = self.lock().get(&id).cloned();
         if let Some(pending) = pending {
             let all = async {
-                while pending.count.load(Ordering::Acquire) < receivers {
+                loop {
+                    let done = {
+                        let from = pending.from.lock().unwrap_or_else(|e| e.into_inner());
+                        expected.iter().all(|instance| from.contains(instance))
+                    };
+                    if done {
+                        break;
+                    }
                     pending.notify.notified().await;
                 }
             };
@@ -73,11 +91,52 @@ pub fn channel(redis: &RedisStore) -> String {
     redis.key("revocations")
 }
 
+/// The sorted set of live mirrors: instance id → when last confirmed (Unix ms).
+pub fn registry(redis: &RedisStore) -> String {
+    redis.key("revocation:mirrors")
+}
+
+/// The instance ids stamped into the registry less than `window` ago.
+pub async fn live_instances(redis: &RedisStore, window: Duration) -> Result<Vec<u64>, AuthError> {
+    let since = chrono::Utc::now().timestamp_millis() - window.as_millis() as i64;
+    let mut conn = redis.conn();
+    let ids: Vec<String> = redis
+        .call(
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(registry(redis))
+                .arg(since)
+                .arg("+inf")
+                .query_async(&mut conn),
+        )
+        .await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| u64::from_str_radix(id, 16).ok())
+        .collect())
+}
+
+/// This process on the feed: the id its acknowledgements and registry stamps carry.
+#[derive(Clone)]
+pub struct Feed {
+    pub redis: RedisStore,
+    pub mirror: Option<Arc<Mirror>>,
+    pub acks: Arc<Acks>,
+    pub instance: u64,
+    pub max_lag: Duration,
+}
+
 /// Runs for the life of the process.
-pub fn spawn(redis: RedisStore, mirror: Option<Arc<Mirror>>, acks: Arc<Acks>, max_lag: Duration) {
+pub fn spawn(feed: Feed) {
     tokio::spawn(async move {
+        let Feed {
+            redis,
+            mirror,
+            acks,
+            instance,
+            max_lag,
+        } = feed;
         loop {
-            if let Err(error) = round(&redis, mirror.as_deref(), &acks, max_lag).await {
+            if let Err(error) = round(&redis, mirror.as_deref(), &acks, instance, max_lag).await {
                 tracing::warn!(%error, "revocation feed interrupted; checking Redis per request until it is back");
             }
             if let Some(mirror) = &mirror {
@@ -92,6 +151,7 @@ async fn round(
     redis: &RedisStore,
     mirror: Option<&Mirror>,
     acks: &Acks,
+    instance: u64,
     max_lag: Duration,
 ) -> Result<(), AuthError> {
     let channel = channel(redis);
@@ -108,7 +168,7 @@ async fn round(
     loop {
         tokio::select! {
             message = stream.next() => match message {
-                Some(message) => handle(redis, mirror, acks, &channel, &message),
+                Some(message) => handle(redis, mirror, acks, instance, &channel, &message),
                 None => return Err(AuthError::Unavailable("subscription closed".into())),
             },
             _ = ticker.tick() => {
@@ -119,17 +179,28 @@ async fn round(
                 // The reply is in: whatever was published before the PING is queued.
                 while let Some(next) = stream.next().now_or_never() {
                     match next {
-                        Some(message) => handle(redis, mirror, acks, &channel, &message),
+                        Some(message) => handle(redis, mirror, acks, instance, &channel, &message),
                         None => return Err(AuthError::Unavailable("subscription closed".into())),
                     }
                 }
                 if let (Some(mirror), Some(sent)) = (mirror, sent) {
                     mirror.set_synced(true);
                     mirror.confirm(sent);
+                    let now = chrono::Utc::now().timestamp_millis();
+                    let mut pipe = redis::pipe();
+                    pipe.zadd(registry(redis), format!("{instance:016x}"), now).ignore();
                     ticks += 1;
                     if ticks.is_multiple_of(240) {
-                        mirror.prune(chrono::Utc::now().timestamp_millis());
+                        mirror.prune(now);
+                        // Instances gone for a minute leave the registry.
+                        pipe.cmd("ZREMRANGEBYSCORE")
+                            .arg(registry(redis))
+                            .arg("-inf")
+                            .arg(now - 60_000)
+                            .ignore();
                     }
+                    let mut conn = redis.conn();
+                    redis.call(pipe.query_async::<()>(&mut conn)).await?;
                 }
             }
         }
@@ -140,6 +211,7 @@ fn handle(
     redis: &RedisStore,
     mirror: Option<&Mirror>,
     acks: &Acks,
+    instance: u64,
     channel: &str,
     message: &redis::Msg,
 ) {
@@ -147,7 +219,7 @@ fn handle(
         return;
     };
     match Message::parse(&text) {
-        Some(Message::Ack { id }) => acks.record(id),
+        Some(Message::Ack { id, from }) => acks.record(id, from),
         Some(Message::Revoked { id, revocation }) => {
             if let Some(mirror) = mirror {
                 mirror.apply(revocation);
@@ -157,7 +229,7 @@ fn handle(
             let channel = channel.to_owned();
             tokio::spawn(async move {
                 let mut conn = redis.conn();
-                let ack = Message::Ack { id }.to_string();
+                let ack = Message::Ack { id, from: instance }.to_string();
                 let _ = redis
                     .call(
                         redis::cmd("PUBLISH")
@@ -264,6 +336,33 @@ fn from_key(rest: &str, value: Option<&str>, until_ms: i64) -> Option<Revocation
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_writer_waits_for_every_expected_instance_and_no_longer() {
+        let acks = Acks::default();
+        acks.expect(1);
+        acks.record(1, 10);
+        acks.record(1, 30);
+        let started = tokio::time::Instant::now();
+        acks.wait(1, &[10, 20], Duration::from_secs(1)).await;
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(1),
+            "instance 20 never acknowledged: waited until the deadline"
+        );
+
+        acks.expect(2);
+        acks.record(2, 20);
+        acks.record(2, 10);
+        let started = tokio::time::Instant::now();
+        acks.wait(2, &[10, 20], Duration::from_secs(1)).await;
+        assert_eq!(started.elapsed(), Duration::ZERO, "all in: no waiting");
+
+        acks.record(3, 10);
+        acks.expect(4);
+        acks.forget(4);
+        assert!(acks.lock().is_empty(), "nothing is left behind");
+    }
 
     #[test]
     fn keys_map_back_to_revocations() {

@@ -5,9 +5,14 @@
 //!
 //! Every revocation is written to Redis and, in the same atomic step, published on
 //! `<p>revocations`; each instance's [`feed`] applies it to its [`mirror::Mirror`] and
-//! acknowledges it. The writer returns once every subscribed instance has acknowledged, or
-//! after `max_lag`, by which time an instance that missed it no longer trusts its mirror.
-//! So when a revocation call returns, the revocation is enforced everywhere.
+//! acknowledges it. The writer returns once every instance whose mirror was live lately
+//! (the registry, see [`feed`]) has acknowledged, or after `max_lag`, by which time an
+//! instance that missed it no longer trusts its mirror. So when a revocation call returns,
+//! the revocation is enforced everywhere.
+//!
+//! Every writer must publish: an instance running code that only SETs the keys would go
+//! unnoticed by the others' mirrors until they resync. Roll such a version out with
+//! `GATEHOUSE_REVOCATION_MAX_LAG_MS=0` (no mirror), then turn the mirror on.
 //!
 //! Checking a token asks the mirror (no I/O) while it is live, and Redis otherwise (one
 //! pipelined round trip). Redis unreachable then is an error: callers fail closed.
@@ -59,8 +64,39 @@ pub struct RevocationList {
     /// `None`: every check asks Redis.
     mirror: Option<Arc<Mirror>>,
     acks: Arc<Acks>,
+    /// This process's id on the feed (its acknowledgements, its registry stamp).
+    instance: u64,
     max_lag: Duration,
     checks: Arc<Checks>,
+}
+
+/// A revocation about to be published: its acknowledgements are collected from now on,
+/// and forgotten when this is dropped, published or not (a cancelled request leaks
+/// nothing).
+pub struct Announcement {
+    id: u64,
+    revocation: Revocation,
+    message: String,
+    acks: Arc<Acks>,
+}
+
+impl Announcement {
+    /// What to PUBLISH.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl Drop for Announcement {
+    fn drop(&mut self) {
+        self.acks.forget(self.id);
+    }
+}
+
+fn random_id() -> u64 {
+    let mut id = [0u8; 8];
+    crate::random::fill(&mut id);
+    u64::from_le_bytes(id)
 }
 
 /// How checks were answered, for `/metrics`.
@@ -79,6 +115,7 @@ impl RevocationList {
             access_ttl,
             mirror: None,
             acks: Arc::default(),
+            instance: random_id(),
             max_lag: Duration::ZERO,
             checks: Arc::default(),
         }
@@ -90,12 +127,20 @@ impl RevocationList {
     pub fn mirrored(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
         let mirror = Arc::new(Mirror::new(max_lag));
         let acks = Arc::<Acks>::default();
-        feed::spawn(redis.clone(), Some(mirror.clone()), acks.clone(), max_lag);
+        let instance = random_id();
+        feed::spawn(feed::Feed {
+            redis: redis.clone(),
+            mirror: Some(mirror.clone()),
+            acks: acks.clone(),
+            instance,
+            max_lag,
+        });
         Self {
             redis,
             access_ttl,
             mirror: Some(mirror),
             acks,
+            instance,
             max_lag,
             checks: Arc::default(),
         }
@@ -171,27 +216,40 @@ impl RevocationList {
         Ok(verdict(claims, jti, sid, marks))
     }
 
-    /// An event for `revocation`, registered for acknowledgements: the message to publish.
-    pub fn announce(&self, revocation: Revocation) -> (u64, String) {
-        let mut id = [0u8; 8];
-        crate::random::fill(&mut id);
-        let id = u64::from_le_bytes(id);
+    /// `revocation`, ready to publish, its acknowledgements collected from now on.
+    pub fn announce(&self, revocation: Revocation) -> Announcement {
+        let id = random_id();
         self.acks.expect(id);
-        (id, Message::Revoked { id, revocation }.to_string())
-    }
-
-    /// After `revocation` (announced as `id`) is written and reached `receivers`
-    /// subscribers: applies it here at once, then waits for the others.
-    pub async fn settle(&self, id: u64, revocation: Revocation, receivers: usize) {
-        if let Some(mirror) = &self.mirror {
-            mirror.apply(revocation);
+        Announcement {
+            id,
+            revocation,
+            message: Message::Revoked { id, revocation }.to_string(),
+            acks: self.acks.clone(),
         }
-        self.acks.wait(id, receivers, self.max_lag).await;
     }
 
-    /// Forgets an announcement that was not published.
-    pub fn settle_none(&self, id: u64) {
-        self.acks.forget(id);
+    /// After `announcement` was written and published: applies it here at once, then
+    /// waits (at most `max_lag`) for every other instance whose mirror was live lately.
+    pub async fn settle(&self, announcement: Announcement) {
+        if let Some(mirror) = &self.mirror {
+            mirror.apply(announcement.revocation);
+        }
+        if self.max_lag.is_zero() {
+            return;
+        }
+        // Stamps are a heartbeat (max_lag / 4) apart; the margin absorbs clock skew
+        // between instances.
+        let window = self.max_lag * 2 + Duration::from_secs(2);
+        let expected: Vec<u64> = match feed::live_instances(&self.redis, window).await {
+            Ok(ids) => ids.into_iter().filter(|id| *id != self.instance).collect(),
+            // The revocation is written; not knowing who to wait for, wait the lag out.
+            Err(_) => vec![u64::MAX],
+        };
+        if !expected.is_empty() {
+            self.acks
+                .wait(announcement.id, &expected, self.max_lag)
+                .await;
+        }
     }
 
     /// The channel revocations are announced on (scripts publish to it themselves).
@@ -212,11 +270,11 @@ impl RevocationList {
         ttl: Duration,
         revocation: Revocation,
     ) -> Result<(), AuthError> {
-        let (id, message) = self.announce(revocation);
+        let announcement = self.announce(revocation);
+        let message = announcement.message().to_owned();
         let channel = self.channel();
         let mut conn = self.redis.conn();
-        let written = self
-            .redis
+        self.redis
             .call(async move {
                 redis::pipe()
                     .atomic()
@@ -229,20 +287,13 @@ impl RevocationList {
                     .cmd("PUBLISH")
                     .arg(&channel)
                     .arg(message)
-                    .query_async::<(usize,)>(&mut conn)
+                    .ignore()
+                    .query_async::<()>(&mut conn)
                     .await
             })
-            .await;
-        match written {
-            Ok((receivers,)) => {
-                self.settle(id, revocation, receivers).await;
-                Ok(())
-            }
-            Err(error) => {
-                self.settle_none(id);
-                Err(error)
-            }
-        }
+            .await?;
+        self.settle(announcement).await;
+        Ok(())
     }
 
     /// Revokes one access token until it expires.
