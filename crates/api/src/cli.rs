@@ -190,8 +190,8 @@ pub async fn set_user_disabled(
             config.dependency_timeout,
         )
         .map_err(|e| e.to_string())?;
-        // Mirrored: the revocations below wait for every serving instance to apply them.
-        let revocations = config.revocation_list(redis.clone());
+        // The revocations below wait for every serving instance to apply them.
+        let revocations = config.revocation_writer(redis.clone());
         let sessions = auth::sessions::SessionStore::new(
             redis,
             config.session_settings(),

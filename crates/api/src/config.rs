@@ -356,6 +356,11 @@ impl Config {
         }
     }
 
+    /// The revocation lists for a process that only writes them (the CLI).
+    pub fn revocation_writer(&self, redis: auth::RedisStore) -> auth::revocation::RevocationList {
+        auth::revocation::RevocationList::writer(redis, self.access_ttl, self.revocation_max_lag)
+    }
+
     /// The issuer (`iss`): the public URL without a trailing slash.
     pub fn issuer(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_owned()

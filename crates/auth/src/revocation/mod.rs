@@ -154,6 +154,32 @@ impl RevocationList {
         )
     }
 
+    /// For a process that revokes but serves no requests (the CLI): checks ask Redis, and
+    /// writes wait for the serving instances' acknowledgements (a feed without a mirror,
+    /// which never counts itself among the mirrors to wait for). Needs a Tokio runtime.
+    pub fn writer(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
+        let acks = Arc::<Acks>::default();
+        let instance = random_id();
+        if !max_lag.is_zero() {
+            feed::spawn(feed::Feed {
+                redis: redis.clone(),
+                mirror: None,
+                acks: acks.clone(),
+                instance,
+                max_lag,
+            });
+        }
+        Self {
+            redis,
+            access_ttl,
+            mirror: None,
+            acks,
+            instance,
+            max_lag,
+            checks: Arc::default(),
+        }
+    }
+
     /// Whether checks are answered locally right now (for readiness and metrics).
     pub fn mirror_live(&self) -> bool {
         self.mirror.as_ref().is_some_and(|m| m.is_live())
