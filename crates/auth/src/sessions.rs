@@ -18,12 +18,15 @@
 //! | `<p>{s:<sid>}:meta` | hash | `uid tid scope cur created last abs ip ua` | idle TTL, capped by the absolute lifetime |
 //! | `<p>{s:<sid>}:grace` | hash | spent-token hash → sealed pair | grace period |
 //! | `<p>{s:<sid>}:spent` | set | hashes of the family's spent tokens (reuse detection) | with meta |
-//! | `<p>{s:<sid>}:revoked` | string | access tokens of this sid are refused | access-token TTL |
+//! | `<p>{s:<sid>}:revoked` | string | access tokens of this sid are refused | access-token TTL + 5 s leeway |
 //! | `<p>{u:<uid>}:sessions` | sorted set | the user's session ids, by creation time | refresh TTL |
 //! | `<p>{u:<uid>}:nbf` | string | ms: the user's tokens issued before are refused | access-token TTL |
 //! | `<p>{t:<tid>}:nbf` | string | ms: the tenant's tokens issued before are refused | access-token TTL |
 //! | `<p>{t:<tid>}:nbf:<uid>` | string | ms: one membership's tokens issued before are refused | access-token TTL |
 //! | `<p>jti:<jti>` | string | one revoked access token | until the token's `exp` |
+//! | `<p>revocation:mirrors` | sorted set | instance id → when its revocation mirror was last confirmed (ms) | members gone a minute are removed |
+//!
+//! Revocations are also published on the channel `<p>revocations` (see `revocation`).
 
 use crate::revocation::RevocationList;
 use crate::revocation::event::Revocation;
