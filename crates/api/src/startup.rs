@@ -80,17 +80,13 @@ impl Application {
     }
 }
 
-/// Connections of the process-wide pool; the rest of `GATEHOUSE_DB_POOL_SIZE` is split
-/// among the HTTP workers.
-pub const SHARED_DB_CONNECTIONS: usize = 2;
-
 pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     // Requests use their worker's own pool (`AppState::for_worker`); this one serves
     // background work (API key lookups and stamps), so a few connections do.
     let db = persistence::build_pool(
         config.database_url(),
         &PoolSettings {
-            max_size: SHARED_DB_CONNECTIONS,
+            max_size: crate::state::SHARED_DB_CONNECTIONS,
             timeout: config.dependency_timeout,
         },
     )?;

@@ -67,11 +67,7 @@ impl AppState {
     pub fn for_worker(&self, workers: usize) -> Self {
         let config = &self.config;
         let settings = persistence::PoolSettings {
-            max_size: (config
-                .db_pool_size
-                .saturating_sub(crate::startup::SHARED_DB_CONNECTIONS)
-                / workers.max(1))
-            .max(1),
+            max_size: worker_pool_size(config.db_pool_size, workers),
             timeout: config.dependency_timeout,
         };
         let db = persistence::build_pool(config.database_url(), &settings);
@@ -93,12 +89,24 @@ impl AppState {
                     ..self.clone()
                 }
             }
-            _ => {
-                tracing::warn!("no connections of its own for a worker; sharing the process's");
+            (db, redis) => {
+                tracing::warn!(
+                    db = ?db.err(),
+                    redis = ?redis.err(),
+                    "no connections of its own for a worker; sharing the process's"
+                );
                 self.clone()
             }
         }
     }
+}
+
+/// Connections of the process-wide pool (background work: API key lookups and stamps).
+pub const SHARED_DB_CONNECTIONS: usize = 2;
+
+/// Each worker's share of `GATEHOUSE_DB_POOL_SIZE` once the shared pool's are set aside.
+fn worker_pool_size(total: usize, workers: usize) -> usize {
+    (total.saturating_sub(SHARED_DB_CONNECTIONS) / workers.max(1)).max(1)
 }
 
 /// What talks to Redis on a request's behalf.
@@ -145,5 +153,24 @@ fn key_ring(config: &Config) -> Result<KeyRing, auth::token::KeyError> {
             &config.audience,
         ),
         _ => Err(auth::token::KeyError("no signing key configured".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_pools_stay_within_the_configured_total() {
+        for (total, workers) in [(16, 2), (10, 4), (4, 1), (17, 3), (64, 8)] {
+            let each = worker_pool_size(total, workers);
+            assert!(each >= 1);
+            assert!(
+                SHARED_DB_CONNECTIONS + each * workers <= total,
+                "{total} over {workers} workers"
+            );
+        }
+        // Fewer connections than workers: each still gets one.
+        assert_eq!(worker_pool_size(2, 4), 1);
     }
 }

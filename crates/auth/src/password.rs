@@ -6,7 +6,8 @@
 //! of piling up requests, and a job that has waited longer than `max_wait` by the time a
 //! thread is free is refused the same way without being hashed (under a storm the queue
 //! drains at a rate no one can predict: a bounded wait turns would-be client timeouts
-//! into prompt 503s); so is a job whose caller has gone. Each thread reuses one memory buffer for every hash, so memory is
+//! into prompt 503s); a job whose caller has gone is dropped unhashed. Each thread
+//! reuses one memory buffer for every hash, so memory is
 //! capped at `workers × m_cost` (allocating 19 MiB per hash left the allocator holding
 //! ten times that). Hashing threads run at the lowest CPU priority.
 
@@ -115,8 +116,6 @@ struct Job {
     /// Refused unhashed when a thread picks it up after this instant.
     deadline: Option<Instant>,
     task: Task,
-    /// Whether the caller still waits for the answer.
-    wanted: Box<dyn Fn() -> bool + Send>,
 }
 
 #[derive(Clone)]
@@ -163,26 +162,19 @@ impl PasswordHasherPool {
         job: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> Result<T, AuthError> {
         let (tx, rx) = oneshot::channel();
-        let tx = Arc::new(Mutex::new(Some(tx)));
-        let watch = tx.clone();
         let job = Job {
             deadline: self
                 .max_wait
                 .and_then(|wait| Instant::now().checked_add(wait)),
             task: Box::new(move |worker| {
-                let answer = match worker {
+                // The caller has gone (client disconnected): no one wants this hash.
+                if tx.is_closed() {
+                    return;
+                }
+                let _ = tx.send(match worker {
                     Some(worker) => Ok(job(worker)),
                     None => Err(AuthError::Overloaded),
-                };
-                if let Some(tx) = tx.lock().ok().and_then(|mut tx| tx.take()) {
-                    let _ = tx.send(answer);
-                }
-            }),
-            wanted: Box::new(move || {
-                watch
-                    .lock()
-                    .ok()
-                    .is_some_and(|tx| tx.as_ref().is_some_and(|tx| !tx.is_closed()))
+                });
             }),
         };
         match self.sender.try_send(job) {
@@ -266,11 +258,7 @@ fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {
         let expired = job
             .deadline
             .is_some_and(|deadline| Instant::now() > deadline);
-        if expired {
-            (job.task)(None);
-        } else if (job.wanted)() {
-            (job.task)(Some(&mut state));
-        }
+        (job.task)((!expired).then_some(&mut state));
     }
 }
 

@@ -42,11 +42,6 @@ impl RedisStore {
         &self.client
     }
 
-    /// The dependency deadline every call runs under.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// `<prefix><rest>`.
     pub fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.prefix)

@@ -121,7 +121,7 @@ impl SessionStore {
     fn session_revocation(&self, sid: SessionId) -> Revocation {
         Revocation::Session {
             sid: sid.0,
-            until_ms: self.revocations.until_ms(self.revocations.session_ttl()),
+            until_ms: self.revocations.until_ms(self.revocations.revocation_ttl()),
         }
     }
 
@@ -256,7 +256,7 @@ impl SessionStore {
             .arg(now_ms())
             .arg(self.settings.idle_ttl.as_secs().max(1))
             .arg(self.settings.reuse_grace.as_millis() as u64)
-            .arg(self.revocations.session_ttl().as_secs())
+            .arg(self.revocations.revocation_ttl().as_secs())
             .arg(self.revocations.channel())
             .arg(announcement.message());
         let mut conn = self.redis.conn();
@@ -309,11 +309,11 @@ impl SessionStore {
             invocation.key(key);
         }
         invocation
-            .arg(self.revocations.session_ttl().as_secs())
+            .arg(self.revocations.revocation_ttl().as_secs())
             .arg(self.revocations.channel())
             .arg(announcement.message());
         let mut conn = self.redis.conn();
-        let (uid, _reached): (String, usize) = self
+        let uid: String = self
             .redis
             .call(async move { invocation.invoke_async(&mut conn).await })
             .await?;

@@ -95,6 +95,15 @@ async fn a_membership_change_on_one_instance_is_enforced_by_the_others_mirror_on
     let bob_tokens = one.login(&bob, &[]).await;
     one.mirror_live().await;
     two.mirror_live().await;
+    // Both stamp themselves into the registry every writer waits on.
+    let client = redis::Client::open(gatehouse_tests::db::redis_url()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let mirrors: usize = redis::cmd("ZCARD")
+        .arg(format!("{}revocation:mirrors", one.redis_prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(mirrors, 2);
     let tenant = format!("/api/v1/tenants/{}", owner.tenant_id);
     assert_eq!(
         two.get_with(&tenant, &bob_tokens.access).await.status(),

@@ -116,7 +116,6 @@ pub async fn live_instances(redis: &RedisStore, window: Duration) -> Result<Vec<
 }
 
 /// This process on the feed: the id its acknowledgements and registry stamps carry.
-#[derive(Clone)]
 pub struct Feed {
     pub redis: RedisStore,
     pub mirror: Option<Arc<Mirror>>,
@@ -128,32 +127,27 @@ pub struct Feed {
 /// Runs for the life of the process.
 pub fn spawn(feed: Feed) {
     tokio::spawn(async move {
-        let Feed {
-            redis,
-            mirror,
-            acks,
-            instance,
-            max_lag,
-        } = feed;
         loop {
-            if let Err(error) = round(&redis, mirror.as_deref(), &acks, instance, max_lag).await {
+            if let Err(error) = round(&feed).await {
                 tracing::warn!(%error, "revocation feed interrupted; checking Redis per request until it is back");
             }
-            if let Some(mirror) = &mirror {
+            if let Some(mirror) = &feed.mirror {
                 mirror.set_synced(false);
             }
-            tokio::time::sleep(max_lag.min(Duration::from_millis(500))).await;
+            tokio::time::sleep(feed.max_lag.min(Duration::from_millis(500))).await;
         }
     });
 }
 
-async fn round(
-    redis: &RedisStore,
-    mirror: Option<&Mirror>,
-    acks: &Acks,
-    instance: u64,
-    max_lag: Duration,
-) -> Result<(), AuthError> {
+async fn round(feed: &Feed) -> Result<(), AuthError> {
+    let Feed {
+        redis,
+        acks,
+        instance,
+        max_lag,
+        ..
+    } = feed;
+    let (mirror, instance, max_lag) = (feed.mirror.as_deref(), *instance, *max_lag);
     let channel = channel(redis);
     let pubsub = redis.call(redis.client().get_async_pubsub()).await?;
     let (mut sink, mut stream) = pubsub.split();
@@ -184,8 +178,7 @@ async fn round(
                     }
                 }
                 if let (Some(mirror), Some(sent)) = (mirror, sent) {
-                    mirror.set_synced(true);
-                    mirror.confirm(sent);
+                    // Stamped before it answers: a writer must never skip a live mirror.
                     let now = chrono::Utc::now().timestamp_millis();
                     let mut pipe = redis::pipe();
                     pipe.zadd(registry(redis), format!("{instance:016x}"), now).ignore();
@@ -201,6 +194,8 @@ async fn round(
                     }
                     let mut conn = redis.conn();
                     redis.call(pipe.query_async::<()>(&mut conn)).await?;
+                    mirror.set_synced(true);
+                    mirror.confirm(sent);
                 }
             }
         }

@@ -43,10 +43,6 @@ impl Mirror {
         }
     }
 
-    pub fn max_lag(&self) -> Duration {
-        self.max_lag
-    }
-
     /// A monotonic timestamp for [`confirm`](Self::confirm); never 0.
     pub fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64 + 1

@@ -101,44 +101,58 @@ fn random_id() -> u64 {
 
 /// How checks were answered, for `/metrics`.
 #[derive(Debug, Default)]
-pub struct Checks {
-    pub by_mirror: AtomicU64,
-    pub by_redis: AtomicU64,
+struct Checks {
+    by_mirror: AtomicU64,
+    by_redis: AtomicU64,
 }
 
 impl RevocationList {
     /// Checks every token against Redis; writes still publish, for other instances'
     /// mirrors, but wait for no acknowledgement.
     pub fn new(redis: RedisStore, access_ttl: Duration) -> Self {
-        Self {
-            redis,
-            access_ttl,
-            mirror: None,
-            acks: Arc::default(),
-            instance: random_id(),
-            max_lag: Duration::ZERO,
-            checks: Arc::default(),
-        }
+        Self::build(redis, access_ttl, Duration::ZERO, None)
     }
 
     /// Keeps a mirror in sync (a background task; needs a Tokio runtime) and checks tokens
-    /// against it while it is live. Also what a writer needs to wait for the other
-    /// instances' acknowledgements, so a short-lived process (the CLI) wants it too.
+    /// against it while it is live; writes wait for the other mirrors' acknowledgements.
     pub fn mirrored(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
-        let mirror = Arc::new(Mirror::new(max_lag));
+        Self::build(
+            redis,
+            access_ttl,
+            max_lag,
+            Some(Arc::new(Mirror::new(max_lag))),
+        )
+    }
+
+    /// For a process that revokes but serves no requests (the CLI): checks ask Redis, and
+    /// writes wait for the serving instances' acknowledgements (a feed without a mirror,
+    /// which never counts itself among the mirrors to wait for). Needs a Tokio runtime.
+    pub fn writer(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
+        Self::build(redis, access_ttl, max_lag, None)
+    }
+
+    /// Starts the feed unless `max_lag` is zero.
+    fn build(
+        redis: RedisStore,
+        access_ttl: Duration,
+        max_lag: Duration,
+        mirror: Option<Arc<Mirror>>,
+    ) -> Self {
         let acks = Arc::<Acks>::default();
         let instance = random_id();
-        feed::spawn(feed::Feed {
-            redis: redis.clone(),
-            mirror: Some(mirror.clone()),
-            acks: acks.clone(),
-            instance,
-            max_lag,
-        });
+        if !max_lag.is_zero() {
+            feed::spawn(feed::Feed {
+                redis: redis.clone(),
+                mirror: mirror.clone(),
+                acks: acks.clone(),
+                instance,
+                max_lag,
+            });
+        }
         Self {
             redis,
             access_ttl,
-            mirror: Some(mirror),
+            mirror,
             acks,
             instance,
             max_lag,
@@ -154,33 +168,7 @@ impl RevocationList {
         )
     }
 
-    /// For a process that revokes but serves no requests (the CLI): checks ask Redis, and
-    /// writes wait for the serving instances' acknowledgements (a feed without a mirror,
-    /// which never counts itself among the mirrors to wait for). Needs a Tokio runtime.
-    pub fn writer(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
-        let acks = Arc::<Acks>::default();
-        let instance = random_id();
-        if !max_lag.is_zero() {
-            feed::spawn(feed::Feed {
-                redis: redis.clone(),
-                mirror: None,
-                acks: acks.clone(),
-                instance,
-                max_lag,
-            });
-        }
-        Self {
-            redis,
-            access_ttl,
-            mirror: None,
-            acks,
-            instance,
-            max_lag,
-            checks: Arc::default(),
-        }
-    }
-
-    /// Whether checks are answered locally right now (for readiness and metrics).
+    /// Whether checks are answered locally right now (for `/metrics`).
     pub fn mirror_live(&self) -> bool {
         self.mirror.as_ref().is_some_and(|m| m.is_live())
     }
@@ -212,10 +200,7 @@ impl RevocationList {
     }
 
     /// One pipelined round trip.
-    pub async fn check_in_redis(
-        &self,
-        claims: &AccessClaims,
-    ) -> Result<Option<Revoked>, AuthError> {
+    async fn check_in_redis(&self, claims: &AccessClaims) -> Result<Option<Revoked>, AuthError> {
         let user = UserId(claims.sub);
         let mut pipe = redis::pipe();
         pipe.exists(self.jti_key(claims.jti))
@@ -336,7 +321,7 @@ impl RevocationList {
 
     async fn mark(&self, key: String, subject: Subject) -> Result<(), AuthError> {
         let now = chrono::Utc::now().timestamp_millis();
-        let ttl = self.access_ttl + Duration::from_secs(5);
+        let ttl = self.revocation_ttl();
         let revocation = Revocation::NotBefore {
             subject,
             mark_ms: now,
@@ -372,8 +357,9 @@ impl RevocationList {
         .await
     }
 
-    /// How long a session revocation is kept: as long as its access tokens live.
-    pub fn session_ttl(&self) -> Duration {
+    /// How long a session or "not before" revocation is kept: as long as the access tokens
+    /// it refuses may live, validation leeway included.
+    pub fn revocation_ttl(&self) -> Duration {
         self.access_ttl + Duration::from_secs(5)
     }
 }

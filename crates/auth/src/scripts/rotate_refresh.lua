@@ -5,7 +5,7 @@
 -- ARGV: presented_hash, new_hash, sealed_pair, tid, scope, now_ms, idle_ttl_s, grace_ms,
 --       access_ttl_s, revocation channel, announcement (published on reuse only)
 -- Returns {0} unknown/expired, {1} rotated, {2, sealed} replay within grace,
--- {3, subscribers reached} reuse (session revoked).
+-- {3} reuse (session revoked, and announced).
 local meta, grace, spent, revoked = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local presented = ARGV[1]
 local cur = redis.call('HGET', meta, 'cur')
@@ -39,6 +39,7 @@ end
 if redis.call('SISMEMBER', spent, presented) == 1 then
   redis.call('DEL', meta, grace, spent)
   redis.call('SET', revoked, '1', 'EX', tonumber(ARGV[9]))
-  return {3, redis.call('PUBLISH', ARGV[10], ARGV[11])}
+  redis.call('PUBLISH', ARGV[10], ARGV[11])
+  return {3}
 end
 return {0}
