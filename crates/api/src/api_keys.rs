@@ -1,20 +1,31 @@
 //! Verifying API keys without a database read per request.
 //!
-//! A short-lived in-process cache holds each key's row (found through the global key-id
-//! index, then read in its tenant's RLS context). Every request still makes one Redis
-//! round trip — a revocation marker and the tenant's "not before" mark — so revoking a key
-//! or suspending its tenant takes effect at once on every instance, cache or not.
+//! A short-lived in-process cache holds each key's row and its creator's current scopes in
+//! the tenant (found through the global key-id index, then read in the tenant's RLS
+//! context). Every request still makes one Redis round trip — the key's revocation marker
+//! and the "not before" marks of the tenant, the creator and the creator's membership — so
+//! revoking a key, suspending its tenant, or disabling, removing or demoting its creator
+//! takes effect at once on every instance, cache or not (SPEC §8: a key acts with its
+//! scopes ∩ its creator's current scopes, and stops with its creator's authority).
+//!
+//! Bad keys cost nothing: a key whose checksum is wrong is refused before any lookup
+//! (`auth::api_key`), a key id found missing is remembered (negative cache), and a client
+//! address that keeps failing is refused (429) before any database work.
 //! `last_used_at` is collected in memory and written in batches.
 
 use crate::error::ApiError;
 use crate::guards::Principal;
 use auth::RedisStore;
+use auth::api_key::ApiKeyCodec;
+use auth::rate_limit::RateLimiter;
+use auth::revocation::RevocationList;
 use chrono::{DateTime, Utc};
-use domain::{ScopeSet, TenantId, TenantStatus, UserId};
+use domain::{ScopeSet, TenantId, TenantStatus, UserId, UserStatus};
 use persistence::PgPool;
 use persistence::models::ApiKey;
-use persistence::repo::api_keys;
+use persistence::repo::{api_keys, memberships, users};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -22,10 +33,20 @@ use uuid::Uuid;
 /// The latest use of each key, awaiting the next batched write.
 type UsageStamps = HashMap<(TenantId, Uuid), DateTime<Utc>>;
 
+/// Failed API key presentations allowed per client address (IPv6: per /64) a minute,
+/// before the address is refused with 429 ahead of any lookup.
+pub const FAILURES_PER_MINUTE: u32 = 30;
+/// Bound of the negative cache (key ids known not to exist); emptied when full.
+const MISSES_MAX: usize = 10_000;
+
 struct Cached {
     key: ApiKey,
     tenant_active: bool,
+    /// The creator's scopes in the tenant when loaded; `None` if the creator is gone,
+    /// disabled, or no longer an active member.
+    creator_scopes: Option<ScopeSet>,
     loaded: Instant,
+    /// Taken before the rows were read: a mark written after this refreshes the entry.
     loaded_at_ms: i64,
 }
 
@@ -33,7 +54,11 @@ struct Cached {
 pub struct ApiKeys {
     db: PgPool,
     redis: RedisStore,
+    codec: ApiKeyCodec,
+    revocations: RevocationList,
+    limiter: RateLimiter,
     cache: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
+    misses: Arc<Mutex<HashMap<String, Instant>>>,
     used: Arc<Mutex<UsageStamps>>,
     cache_ttl: Duration,
 }
@@ -44,14 +69,29 @@ fn rejected() -> ApiError {
 }
 
 impl ApiKeys {
-    pub fn new(db: PgPool, redis: RedisStore, cache_ttl: Duration) -> Self {
+    pub fn new(
+        db: PgPool,
+        redis: RedisStore,
+        codec: ApiKeyCodec,
+        revocations: RevocationList,
+        cache_ttl: Duration,
+    ) -> Self {
         Self {
+            limiter: RateLimiter::new(redis.clone()),
             db,
             redis,
+            codec,
+            revocations,
             cache: Arc::default(),
+            misses: Arc::default(),
             used: Arc::default(),
             cache_ttl,
         }
+    }
+
+    /// Makes a new key (its checksum under this deployment's key).
+    pub fn generate(&self) -> auth::api_key::GeneratedKey {
+        self.codec.generate()
     }
 
     fn revoked_key(&self, id: Uuid) -> String {
@@ -82,6 +122,7 @@ impl ApiKeys {
     }
 
     async fn load(&self, key_id: &str) -> Result<Option<Arc<Cached>>, ApiError> {
+        let loaded_at_ms = Utc::now().timestamp_millis();
         let lookup = key_id.to_owned();
         let Some(tenant) = persistence::global(&self.db, move |conn| {
             Box::pin(async move { api_keys::tenant_of(conn, &lookup).await })
@@ -92,17 +133,39 @@ impl ApiKeys {
         };
         let lookup = key_id.to_owned();
         let found = persistence::in_tenant(&self.db, tenant, move |conn| {
-            Box::pin(async move { api_keys::find_by_key_id(conn, tenant, &lookup).await })
+            Box::pin(async move {
+                let Some((key, status)) = api_keys::find_by_key_id(conn, tenant, &lookup).await?
+                else {
+                    return Ok(None);
+                };
+                let creator_scopes = match key.created_by.map(UserId) {
+                    Some(creator) => {
+                        let user = users::find(conn, creator).await?;
+                        let grants = memberships::grants_of_user(conn, creator).await?;
+                        let active = user.is_some_and(|u| {
+                            UserStatus::parse(&u.status) == Some(UserStatus::Active)
+                        });
+                        grants
+                            .iter()
+                            .find(|g| g.tenant.id == tenant.0 && g.is_usable())
+                            .filter(|_| active)
+                            .map(|g| g.permissions().intersection(ScopeSet::all_tenant()))
+                    }
+                    None => None,
+                };
+                Ok(Some((key, status, creator_scopes)))
+            })
         })
         .await?;
-        let Some((key, status)) = found else {
+        let Some((key, status, creator_scopes)) = found else {
             return Ok(None);
         };
         let cached = Arc::new(Cached {
             key,
             tenant_active: TenantStatus::parse(&status) == Some(TenantStatus::Active),
+            creator_scopes,
             loaded: Instant::now(),
-            loaded_at_ms: Utc::now().timestamp_millis(),
+            loaded_at_ms,
         });
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(key_id.to_owned(), cached.clone());
@@ -118,47 +181,125 @@ impl ApiKeys {
             .cloned()
     }
 
-    /// The principal of a presented `X-API-Key`.
-    pub async fn authenticate(&self, presented: &str) -> Result<Principal, ApiError> {
-        let (key_id, secret) = auth::api_key::parse(presented).ok_or_else(rejected)?;
+    fn known_missing(&self, key_id: &str) -> bool {
+        self.misses
+            .lock()
+            .ok()
+            .and_then(|misses| misses.get(key_id).copied())
+            .is_some_and(|at| at.elapsed() < self.cache_ttl)
+    }
+
+    fn remember_missing(&self, key_id: &str) {
+        if let Ok(mut misses) = self.misses.lock() {
+            if misses.len() >= MISSES_MAX {
+                misses.clear();
+            }
+            misses.insert(key_id.to_owned(), Instant::now());
+        }
+    }
+
+    /// A failed presentation: counted against the client's address; 429 once it has
+    /// failed too often, 401 otherwise (the same 401 whatever was wrong).
+    async fn refuse(&self, bucket: &str) -> ApiError {
+        match self
+            .limiter
+            .check("apikey-failures", bucket, FAILURES_PER_MINUTE)
+            .await
+        {
+            Ok(Ok(())) => rejected(),
+            Ok(Err(wait)) => ApiError::TooManyRequests {
+                retry_after_secs: wait.secs(),
+            },
+            Err(error) => error.into(),
+        }
+    }
+
+    /// The principal of a presented `X-API-Key`, sent from `client`.
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, ApiError> {
+        let bucket = client
+            .map(auth::rate_limit::client_bucket)
+            .unwrap_or_else(|| "unknown".into());
+        let Some((key_id, secret)) = self.codec.parse(presented) else {
+            return Err(self.refuse(&bucket).await);
+        };
         let mut entry = match self.cached(key_id) {
             Some(entry) => entry,
-            None => self.load(key_id).await?.ok_or_else(rejected)?,
+            None => {
+                if self.known_missing(key_id) {
+                    return Err(self.refuse(&bucket).await);
+                }
+                // Database work only for an address that has not been failing.
+                if let Err(wait) = self
+                    .limiter
+                    .peek("apikey-failures", &bucket, FAILURES_PER_MINUTE)
+                    .await?
+                {
+                    return Err(ApiError::TooManyRequests {
+                        retry_after_secs: wait.secs(),
+                    });
+                }
+                match self.load(key_id).await? {
+                    Some(entry) => entry,
+                    None => {
+                        self.remember_missing(key_id);
+                        return Err(self.refuse(&bucket).await);
+                    }
+                }
+            }
         };
         if !auth::api_key::verify(secret, &entry.key.secret_hash) {
-            return Err(rejected());
+            return Err(self.refuse(&bucket).await);
         }
-        // One round trip: revoked on any instance? tenant changed since we loaded it?
+        // One round trip: revoked on any instance? tenant, creator or membership changed
+        // since we loaded it?
         let tenant = TenantId(entry.key.tenant_id);
+        let creator = entry.key.created_by.map(UserId).unwrap_or_default();
         let mut pipe = redis::pipe();
-        pipe.exists(self.revoked_key(entry.key.id))
-            .get(self.redis.key(&format!("{{t:{tenant}}}:nbf")));
+        pipe.exists(self.revoked_key(entry.key.id));
+        for mark in self.revocations.mark_keys(tenant, creator) {
+            pipe.get(mark);
+        }
         let mut conn = self.redis.conn();
-        let (revoked, tenant_mark): (bool, Option<i64>) = self
+        let (revoked, tenant_mark, user_mark, member_mark): (
+            bool,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ) = self
             .redis
             .call(async move { pipe.query_async(&mut conn).await })
             .await?;
         if revoked {
-            return Err(rejected());
+            return Err(self.refuse(&bucket).await);
         }
-        if tenant_mark.is_some_and(|mark| mark > entry.loaded_at_ms) {
+        if [tenant_mark, user_mark, member_mark]
+            .into_iter()
+            .flatten()
+            .any(|mark| mark >= entry.loaded_at_ms)
+        {
             entry = self.load(key_id).await?.ok_or_else(rejected)?;
         }
         let key = &entry.key;
         let now = Utc::now();
-        if key.revoked_at.is_some()
-            || key.expires_at.is_some_and(|at| at <= now)
-            || !entry.tenant_active
-        {
-            return Err(rejected());
-        }
+        let usable = key.revoked_at.is_none()
+            && key.expires_at.is_none_or(|at| at > now)
+            && entry.tenant_active;
+        let Some(creator_scopes) = entry.creator_scopes.filter(|_| usable) else {
+            return Err(self.refuse(&bucket).await);
+        };
         if let Ok(mut used) = self.used.lock() {
             used.insert((tenant, key.id), now);
         }
+        let key_scopes = ScopeSet::parse_names(&key.scopes)
+            .map_err(|_| ApiError::Internal("an API key row holds an unknown scope".into()))?;
         Ok(Principal {
-            user: UserId(key.created_by.unwrap_or_default()),
+            user: creator,
             tenant: Some(tenant),
-            scopes: ScopeSet::parse_names(&key.scopes).unwrap_or_default(),
+            scopes: key_scopes.intersection(creator_scopes),
             session: None,
             api_key: Some(key.id),
         })

@@ -51,6 +51,8 @@ pub struct Config {
     /// HS256 only; `None` with another algorithm.
     pub jwt_secret: Option<SecretBox<Vec<u8>>>,
     pub jwt_key_dir: Option<PathBuf>,
+    /// `GATEHOUSE_DATA_KEY`: keys API key checksums (and, later, secrets at rest).
+    pub data_key: SecretBox<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub session_max_age: Duration,
@@ -297,6 +299,15 @@ impl Config {
             |v| v.parse::<u64>().map_err(|e| e.to_string()),
         )?);
 
+        let data_key = SecretBox::new(Box::new(match get("GATEHOUSE_DATA_KEY") {
+            Some(key) => key.into_bytes(),
+            None => {
+                let mut bytes = vec![0u8; 32];
+                getrandom_fill(&mut bytes);
+                bytes
+            }
+        }));
+
         Ok(Self {
             database_url: SecretString::from(database_url),
             redis_url: SecretString::from(redis_url),
@@ -306,6 +317,7 @@ impl Config {
             jwt_alg,
             jwt_secret,
             jwt_key_dir,
+            data_key,
             access_ttl,
             refresh_ttl,
             session_max_age,

@@ -47,8 +47,9 @@ pub enum ApiError {
     InsufficientScope(String),
     #[error("not found")]
     NotFound,
+    /// RFC 9110 §15.5.6: the answer names the methods the resource does allow.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload too large")]
@@ -87,7 +88,9 @@ impl ApiError {
                 format!("this operation requires the scope(s): {scopes}")
             }
             ApiError::NotFound => "no such resource".into(),
-            ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            ApiError::MethodNotAllowed { .. } => {
+                "this method is not allowed on this resource".into()
+            }
             ApiError::PayloadTooLarge => "the request body is too large".into(),
             ApiError::TooManyRequests { .. } => "too many requests; retry later".into(),
             ApiError::Unavailable(_) => "a dependency is unavailable; retry later".into(),
@@ -104,7 +107,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -164,6 +167,11 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    response.insert_header((header::ALLOW, value));
+                }
+            }
             _ => {}
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
@@ -182,8 +190,10 @@ impl From<PersistenceError> for ApiError {
         match error {
             PersistenceError::Unavailable(cause) => ApiError::Unavailable(cause),
             PersistenceError::NotFound => ApiError::NotFound,
+            // The constraint's name is schema detail: it never reaches a client (SPEC §8).
             PersistenceError::Conflict(constraint) => {
-                ApiError::Conflict(format!("already exists ({constraint})"))
+                tracing::debug!(%constraint, "unique constraint conflict");
+                ApiError::Conflict("a resource with these values already exists".into())
             }
             other => ApiError::Internal(other.to_string()),
         }

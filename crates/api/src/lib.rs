@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod guards;
 pub mod handlers;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

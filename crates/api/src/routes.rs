@@ -41,14 +41,21 @@ macro_rules! route_table {
                 $($t_method:ident $t_path:literal => $t_handler:path, $t_access:expr;)+
             }
         ) => {
-            /// Mounts every route of the table behind its guards.
+            /// Mounts every route of the table behind its guards, one resource per path, so
+            /// an undeclared method on a known path is 405 with `Allow`.
             pub fn configure(cfg: &mut web::ServiceConfig) {
-                $( cfg.route($path, route!($method, $handler, $access)); )+
-                cfg.service(
-                    web::scope(TENANT_SCOPE)
-                        $( .route($t_path, route!($t_method, $t_handler, $t_access)) )+
-                        .wrap(from_fn(tenant_guard)),
-                );
+                let mut app = Resources::default();
+                $( app.add($path, stringify!($method), route!($method, $handler, $access)); )+
+                let mut tenant = Resources::default();
+                $( tenant.add($t_path, stringify!($t_method), route!($t_method, $t_handler, $t_access)); )+
+                for resource in app.build() {
+                    cfg.service(resource);
+                }
+                let mut scope = web::scope(TENANT_SCOPE);
+                for resource in tenant.build() {
+                    scope = scope.service(resource);
+                }
+                cfg.service(scope.wrap(from_fn(tenant_guard)));
             }
 
             /// The declarations, in table order, with full paths.
@@ -61,6 +68,43 @@ macro_rules! route_table {
         };
     }
 
+/// Routes grouped by path, in table order.
+#[derive(Default)]
+struct Resources(Vec<(&'static str, Vec<String>, Vec<actix_web::Route>)>);
+
+impl Resources {
+    fn add(&mut self, path: &'static str, method: &'static str, route: actix_web::Route) {
+        let method = method.to_ascii_uppercase();
+        match self.0.iter_mut().find(|(p, _, _)| *p == path) {
+            Some((_, methods, routes)) => {
+                methods.push(method);
+                routes.push(route);
+            }
+            None => self.0.push((path, vec![method], vec![route])),
+        }
+    }
+
+    fn build(self) -> Vec<actix_web::Resource> {
+        self.0
+            .into_iter()
+            .map(|(path, methods, routes)| {
+                let allow = methods.join(", ");
+                let mut resource = web::resource(path);
+                for route in routes {
+                    resource = resource.route(route);
+                }
+                resource.default_service(web::to(move || {
+                    let allow = allow.clone();
+                    async move {
+                        Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed { allow })
+                    }
+                }))
+            })
+            .collect()
+    }
+}
+
+use crate::error::ApiError;
 use crate::handlers::*;
 use Access::*;
 use domain::Scope::*;

@@ -2,20 +2,21 @@
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::headers::{ResponseHeaders, set_response_headers};
 use crate::state::AppState;
 use crate::{extract, openapi, routes};
 use actix_cors::Cors;
 use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
 use auth::RedisStore;
 use persistence::PoolSettings;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
 #[derive(Debug, thiserror::Error)]
@@ -110,17 +111,9 @@ fn build_app(
     >,
 > {
     let config = state.config.clone();
-    let mut security_headers = DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"));
-    if config.hsts_secs > 0 {
-        security_headers = security_headers.add((
-            header::STRICT_TRANSPORT_SECURITY,
-            format!("max-age={}; includeSubDomains", config.hsts_secs),
-        ));
-    }
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(web::Data::new(ResponseHeaders::new(config.hsts_secs)))
         .app_data(extract::json_config())
         .app_data(extract::form_config())
         .app_data(extract::path_config())
@@ -137,9 +130,9 @@ fn build_app(
         }))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(cors(&config))
-        .wrap(security_headers)
         .wrap(from_fn(crate::metrics::record))
-        .wrap(from_fn(echo_request_id))
+        // Outermost but for the logger (whose request id it echoes): see `headers`.
+        .wrap(from_fn(set_response_headers))
         .wrap(TracingLogger::default())
 }
 
@@ -166,21 +159,6 @@ fn cors(config: &Config) -> Cors {
     cors
 }
 
-/// Echoes the request id that `TracingLogger` put on the span, so a client can quote it.
-async fn echo_request_id(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-    let mut response = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
-    }
-    Ok(response)
-}
-
 /// Errors produced by actix itself (an oversized raw body, a wrong method, …) come as plain
 /// text: give them the problem+json shape every other error has.
 fn problem_for_bare_errors<B>(
@@ -199,7 +177,14 @@ fn problem_for_bare_errors<B>(
     let status = response.status();
     let error = match status.as_u16() {
         404 => ApiError::NotFound,
-        405 => ApiError::MethodNotAllowed,
+        405 => ApiError::MethodNotAllowed {
+            allow: response
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        },
         413 => ApiError::PayloadTooLarge,
         415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
         429 => ApiError::TooManyRequests {

@@ -39,8 +39,13 @@ impl AppState {
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
         let revocations = config.revocation_list(redis.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
-        let api_keys =
-            crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache);
+        let api_keys = crate::api_keys::ApiKeys::new(
+            db.clone(),
+            redis.clone(),
+            auth::api_key::ApiKeyCodec::new(config.data_key.expose_secret()),
+            revocations.clone(),
+            config.api_key_cache,
+        );
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -45,14 +45,36 @@ pub fn available_scopes(user: &User, grant: Option<&Grant>) -> ScopeSet {
     scopes
 }
 
+/// When a token is issued, fixed BEFORE the grants it will carry are read (SPEC §8): the
+/// revocation lists compare a "not before" mark with this instant (the UUIDv7 `jti`'s
+/// milliseconds), so a role change landing between the read and the signing still
+/// refuses the token, instead of leaving old scopes valid for a whole access TTL.
+#[derive(Debug, Clone, Copy)]
+pub struct IssueTime {
+    jti: Uuid,
+    unix_secs: i64,
+}
+
+impl IssueTime {
+    pub fn now() -> Self {
+        let jti = Uuid::now_v7();
+        let unix_secs = jti
+            .get_timestamp()
+            .map(|ts| ts.to_unix().0 as i64)
+            .unwrap_or_else(|| chrono::Utc::now().timestamp());
+        Self { jti, unix_secs }
+    }
+}
+
 pub fn sign_access_token(
     state: &AppState,
+    issued: IssueTime,
     user: UserId,
     tenant: Option<TenantId>,
     scopes: ScopeSet,
     sid: SessionId,
 ) -> Result<String, ApiError> {
-    let now = chrono::Utc::now().timestamp();
+    let now = issued.unix_secs;
     let claims = AccessClaims {
         iss: state.config.issuer(),
         aud: state.config.audience.clone(),
@@ -60,7 +82,7 @@ pub fn sign_access_token(
         tid: tenant.map(|t| t.0),
         scope: scopes.to_string(),
         sid: sid.0,
-        jti: Uuid::now_v7(),
+        jti: issued.jti,
         iat: now,
         nbf: now,
         exp: now + state.config.access_ttl.as_secs() as i64,
@@ -74,6 +96,7 @@ pub fn sign_access_token(
 /// The serialized response of a new pair for session `sid`.
 pub fn pair_json(
     state: &AppState,
+    issued: IssueTime,
     user: UserId,
     tenant: Option<TenantId>,
     scopes: ScopeSet,
@@ -81,7 +104,7 @@ pub fn pair_json(
     refresh_token: String,
 ) -> Result<Vec<u8>, ApiError> {
     let response = TokenResponse {
-        access_token: sign_access_token(state, user, tenant, scopes, sid)?,
+        access_token: sign_access_token(state, issued, user, tenant, scopes, sid)?,
         token_type: "Bearer",
         expires_in: state.config.access_ttl.as_secs(),
         refresh_token,
@@ -93,6 +116,7 @@ pub fn pair_json(
 /// Starts a session and returns its first pair.
 pub async fn start_session(
     state: &AppState,
+    issued: IssueTime,
     session: NewSession,
     scopes: ScopeSet,
 ) -> Result<Vec<u8>, ApiError> {
@@ -101,6 +125,7 @@ pub async fn start_session(
     state.sessions.create(sid, &session, &refresh_token).await?;
     pair_json(
         state,
+        issued,
         session.user,
         session.tenant,
         scopes,

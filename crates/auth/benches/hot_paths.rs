@@ -96,6 +96,7 @@ fn redis_round_trips(c: &mut Criterion) {
         user: UserId::new(),
         tenant: Some(TenantId::new()),
         scope: "tenant:read".into(),
+        requested_scope: None,
         ip: None,
         user_agent: None,
     };

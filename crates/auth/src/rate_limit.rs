@@ -1,6 +1,6 @@
 //! Abuse resistance in Redis, so limits hold across instances: a GCRA rate limiter (one
 //! atomic script: no read-then-write race) and a per-username lockout with doubling
-//! backoff. Keys: `<p>rl:<scope>:<client>` and `<p>lock:<sha256 of the username>`.
+//! backoff. Keys: `<p>rl:<scope>:<client>` and `<p>lock:<scope>:<sha256 of the subject>`.
 
 use crate::{AuthError, RedisStore};
 use redis::Script;
@@ -9,8 +9,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 static GCRA: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/gcra.lua")));
-static LOCKOUT_FAILURE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("scripts/lockout_failure.lua")));
+static GCRA_PEEK: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/gcra_peek.lua")));
+static LOCKOUT_ATTEMPT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/lockout_attempt.lua")));
 
 /// A lock never lasts longer (SPEC §8: doubling up to 15 minutes).
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
@@ -32,6 +34,22 @@ impl RetryAfter {
     }
 }
 
+/// The rate-limit bucket of a client address: IPv4 per address (IPv4-mapped IPv6 counts
+/// as IPv4), IPv6 per /64 — one subscriber usually holds a whole /64, so limiting per
+/// address would give an attacker 2^64 buckets (SPEC §8).
+pub fn client_bucket(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 #[derive(Clone)]
 pub struct RateLimiter {
     redis: RedisStore,
@@ -50,9 +68,7 @@ impl RateLimiter {
         client: &str,
         per_minute: u32,
     ) -> Result<Result<(), RetryAfter>, AuthError> {
-        let per_minute = u64::from(per_minute.max(1));
-        let interval_us = (60_000_000 / per_minute).max(1);
-        let tolerance_us = interval_us * (per_minute - 1);
+        let (interval_us, tolerance_us) = gcra_parameters(per_minute);
         let key = self.redis.key(&format!("rl:{scope}:{client}"));
         let mut invocation = GCRA.prepare_invoke();
         invocation.key(&key).arg(interval_us).arg(tolerance_us);
@@ -67,6 +83,38 @@ impl RateLimiter {
             Err(RetryAfter(Duration::from_micros(wait_us.max(1) as u64)))
         })
     }
+
+    /// Whether [`check`](Self::check) would refuse `client` now, spending nothing: for
+    /// limits on failures, consulted before the work that might fail.
+    pub async fn peek(
+        &self,
+        scope: &str,
+        client: &str,
+        per_minute: u32,
+    ) -> Result<Result<(), RetryAfter>, AuthError> {
+        let (_, tolerance_us) = gcra_parameters(per_minute);
+        let mut invocation = GCRA_PEEK.prepare_invoke();
+        invocation
+            .key(self.redis.key(&format!("rl:{scope}:{client}")))
+            .arg(tolerance_us);
+        let mut conn = self.redis.conn();
+        let wait_us: i64 = self
+            .redis
+            .call(async move { invocation.invoke_async(&mut conn).await })
+            .await?;
+        Ok(if wait_us > 0 {
+            Err(RetryAfter(Duration::from_micros(wait_us as u64)))
+        } else {
+            Ok(())
+        })
+    }
+}
+
+/// GCRA's emission interval and burst tolerance (µs) for `per_minute` in bursts of as many.
+fn gcra_parameters(per_minute: u32) -> (u64, u64) {
+    let per_minute = u64::from(per_minute.max(1));
+    let interval_us = (60_000_000 / per_minute).max(1);
+    (interval_us, interval_us * (per_minute - 1))
 }
 
 #[derive(Clone)]
@@ -85,57 +133,46 @@ impl Lockout {
         }
     }
 
-    /// Keyed by the submitted string, normalised, whether or not such an account exists.
-    fn key(&self, username: &str) -> String {
-        let digest = Sha256::digest(username.trim().to_lowercase().as_bytes());
+    /// Keyed by what is guessed at (`scope`: `login`, `password-change`, …) and the
+    /// submitted subject, normalised, whether or not such an account exists. Scopes keep
+    /// one flow from locking another (a login for "x" never locks x's password change).
+    fn key(&self, scope: &str, subject: &str) -> String {
+        let digest = Sha256::digest(subject.trim().to_lowercase().as_bytes());
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        self.redis.key(&format!("lock:{hex}"))
+        self.redis.key(&format!("lock:{scope}:{hex}"))
     }
 
-    /// `Err` while the username is locked.
-    pub async fn check(&self, username: &str) -> Result<Result<(), RetryAfter>, AuthError> {
-        let key = self.key(username);
-        let mut conn = self.redis.conn();
-        let until: Option<i64> = self
-            .redis
-            .call(async move {
-                redis::cmd("HGET")
-                    .arg(&key)
-                    .arg("until")
-                    .query_async(&mut conn)
-                    .await
-            })
-            .await?;
-        let now = now_ms();
-        Ok(match until {
-            Some(until) if until > now => {
-                Err(RetryAfter(Duration::from_millis((until - now) as u64)))
-            }
-            _ => Ok(()),
-        })
-    }
-
-    /// Records a failure; returns the lock it triggered, if any.
-    pub async fn failed(&self, username: &str) -> Result<Option<RetryAfter>, AuthError> {
-        let mut invocation = LOCKOUT_FAILURE.prepare_invoke();
+    /// Counts an attempt for `username` before its secret is verified, atomically
+    /// (`scripts/lockout_attempt.lua`): `Err` while the username is locked. A success then
+    /// clears the count ([`succeeded`](Self::succeeded)); a failure needs no second call.
+    pub async fn attempt(
+        &self,
+        scope: &str,
+        subject: &str,
+    ) -> Result<Result<(), RetryAfter>, AuthError> {
+        let mut invocation = LOCKOUT_ATTEMPT.prepare_invoke();
         invocation
-            .key(self.key(username))
+            .key(self.key(scope, subject))
             .arg(self.threshold)
             .arg(self.base.as_millis() as u64)
             .arg(MAX_LOCK.as_millis() as u64)
             .arg(now_ms())
             .arg(FAILURE_MEMORY.as_millis() as u64);
         let mut conn = self.redis.conn();
-        let lock_ms: i64 = self
+        let locked_ms: i64 = self
             .redis
             .call(async move { invocation.invoke_async(&mut conn).await })
             .await?;
-        Ok((lock_ms > 0).then(|| RetryAfter(Duration::from_millis(lock_ms as u64))))
+        Ok(if locked_ms > 0 {
+            Err(RetryAfter(Duration::from_millis(locked_ms as u64)))
+        } else {
+            Ok(())
+        })
     }
 
-    /// A successful login clears the username's failures.
-    pub async fn succeeded(&self, username: &str) -> Result<(), AuthError> {
-        let key = self.key(username);
+    /// A successful login clears the username's attempts.
+    pub async fn succeeded(&self, scope: &str, subject: &str) -> Result<(), AuthError> {
+        let key = self.key(scope, subject);
         let mut conn = self.redis.conn();
         self.redis
             .call(async move {
@@ -145,5 +182,29 @@ impl Lockout {
                     .await
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_bucket;
+
+    #[test]
+    fn ipv6_clients_share_their_64_and_mapped_ipv4_counts_as_ipv4() {
+        let a = client_bucket("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = client_bucket("2001:db8:1:2:ffff:1:2:3".parse().unwrap());
+        let other = client_bucket("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_ne!(a, other);
+        assert_eq!(
+            client_bucket("::ffff:192.0.2.7".parse().unwrap()),
+            "192.0.2.7"
+        );
+        assert_eq!(client_bucket("192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_ne!(
+            client_bucket("192.0.2.7".parse().unwrap()),
+            client_bucket("192.0.2.8".parse().unwrap())
+        );
     }
 }

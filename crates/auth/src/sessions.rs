@@ -64,6 +64,9 @@ pub struct SessionInfo {
     pub user: UserId,
     pub tenant: Option<TenantId>,
     pub scope: String,
+    /// The scopes the login asked for, kept for the session's life (RFC 6749 §6: a refresh
+    /// without `scope` gets this ∩ the user's current grants); `None`: all.
+    pub requested_scope: Option<String>,
     pub created_at_ms: i64,
     pub last_used_at_ms: i64,
     pub ip: Option<String>,
@@ -74,6 +77,8 @@ pub struct NewSession {
     pub user: UserId,
     pub tenant: Option<TenantId>,
     pub scope: String,
+    /// What the login asked for (`None`: all it may have).
+    pub requested_scope: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -180,6 +185,10 @@ impl SessionStore {
             ("uid", new.user.to_string()),
             ("tid", new.tenant.map(|t| t.to_string()).unwrap_or_default()),
             ("scope", new.scope.clone()),
+            (
+                "req",
+                new.requested_scope.clone().unwrap_or_else(|| "*".into()),
+            ),
             ("cur", token_hash(refresh_token)),
             ("created", now.to_string()),
             ("last", now.to_string()),
@@ -223,6 +232,31 @@ impl SessionStore {
             .call(async move { conn.hgetall(&meta).await })
             .await?;
         Ok(parse_session(sid, &fields))
+    }
+
+    /// The session of a presented refresh token, only if the token is its current one or
+    /// one it spent (reuse or a grace replay, which [`rotate`](Self::rotate) then tells
+    /// apart): a forged or foreign token learns nothing of the session (SPEC §8: the
+    /// refresh grant authenticates the token before it reveals anything else).
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<SessionInfo>, AuthError> {
+        let Some(sid) = Self::session_of(presented) else {
+            return Ok(None);
+        };
+        let hash = token_hash(presented);
+        let mut pipe = redis::pipe();
+        pipe.hgetall(self.key(sid, "meta"))
+            .sismember(self.key(sid, "spent"), &hash);
+        let mut conn = self.redis.conn();
+        let (fields, spent): (HashMap<String, String>, bool) = self
+            .redis
+            .call(async move { pipe.query_async(&mut conn).await })
+            .await?;
+        let current = fields.get("cur").is_some_and(|cur| {
+            subtle::ConstantTimeEq::ct_eq(cur.as_bytes(), hash.as_bytes()).into()
+        });
+        Ok((current || spent)
+            .then(|| parse_session(sid, &fields))
+            .flatten())
     }
 
     /// Presents `presented` for rotation to `new_token`, sealing `pair` (the response that
@@ -391,6 +425,12 @@ fn parse_session(sid: SessionId, fields: &HashMap<String, String>) -> Option<Ses
         user: fields.get("uid")?.parse().ok()?,
         tenant: text("tid").and_then(|t| t.parse().ok()),
         scope: fields.get("scope").cloned().unwrap_or_default(),
+        // Sessions from before `req` was kept: their granted scope is the safe reading.
+        requested_scope: match fields.get("req").map(String::as_str) {
+            Some("*") => None,
+            Some(req) => Some(req.to_owned()),
+            None => Some(fields.get("scope").cloned().unwrap_or_default()),
+        },
         created_at_ms: number("created")?,
         last_used_at_ms: number("last")?,
         ip: text("ip"),

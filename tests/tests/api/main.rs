@@ -9,6 +9,7 @@ mod docs;
 mod errors;
 mod fail_closed;
 mod fuzz;
+mod hardening;
 mod health;
 mod log_hygiene;
 mod me;

@@ -104,7 +104,7 @@ async fn create_tenant(pool: &persistence::PgPool, slug: &str) -> TenantId {
                 persistence::models::NewApiKey {
                     id: uuid::Uuid::now_v7(),
                     tenant_id: id.0,
-                    key_id: &auth::api_key::generate().key_id,
+                    key_id: &auth::api_key::ApiKeyCodec::new(&[7; 32]).generate().key_id,
                     name: "k",
                     secret_hash: "h",
                     scopes: vec![],

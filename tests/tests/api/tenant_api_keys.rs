@@ -46,7 +46,7 @@ async fn a_key_acts_in_its_tenant_within_its_scopes() {
     assert_eq!(status, 201);
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with(created["prefix"].as_str().unwrap()));
-    assert_eq!(key.len(), "gk_".len() + 8 + 1 + 64);
+    assert_eq!(key.len(), "gk_".len() + 8 + 1 + 64 + 1 + 12);
 
     let listed: Value = app
         .get_with(&format!("/api/v1/tenants/{t}/api-keys"), &owner.access)

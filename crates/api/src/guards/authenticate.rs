@@ -6,8 +6,9 @@
 
 use super::{Access, Principal};
 use crate::error::ApiError;
+use crate::handlers::client::client_ip;
 use crate::state::AppState;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::middleware::Next;
@@ -15,30 +16,42 @@ use actix_web::{HttpMessage, web};
 use auth::revocation::Revoked;
 use auth::token::TokenError;
 use domain::{ScopeSet, SessionId, TenantId, UserId};
+use std::net::IpAddr;
 
+/// A refusal is answered here, as a response (not an `Err`), so every middleware outside —
+/// CORS, the security headers — decorates it like any other response.
 pub async fn enforce<B: MessageBody>(
     access: Access,
     req: ServiceRequest,
     next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match authorize(access, &req).await {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
+}
+
+async fn authorize(access: Access, req: &ServiceRequest) -> Result<(), ApiError> {
     if access == Access::Public {
-        return next.call(req).await;
+        return Ok(());
     }
     // Inside the tenant scope its guard has authenticated already.
     let existing = req.extensions().get::<Principal>().cloned();
     let principal = match existing {
         Some(principal) => principal,
         None => {
-            let state = app_state(&req)?;
-            let principal = credentials(&state, req.headers(), access.accepts_api_keys()).await?;
+            let state = app_state(req)?;
+            let client = client_ip(req.request());
+            let principal =
+                credentials(&state, req.headers(), client, access.accepts_api_keys()).await?;
             req.extensions_mut().insert(principal.clone());
             principal
         }
     };
     if access.is_tenant() && principal.tenant.is_none() {
-        return Err(
-            ApiError::Forbidden("this operation needs a token for the tenant".into()).into(),
-        );
+        return Err(ApiError::Forbidden(
+            "this operation needs a token for the tenant".into(),
+        ));
     }
     if !access.allows(principal.scopes) {
         let wanted = access
@@ -47,9 +60,9 @@ pub async fn enforce<B: MessageBody>(
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
             .join(" | ");
-        return Err(ApiError::InsufficientScope(wanted).into());
+        return Err(ApiError::InsufficientScope(wanted));
     }
-    next.call(req).await
+    Ok(())
 }
 
 fn app_state(req: &ServiceRequest) -> Result<web::Data<AppState>, ApiError> {
@@ -64,18 +77,28 @@ fn app_state(req: &ServiceRequest) -> Result<web::Data<AppState>, ApiError> {
 pub async fn tenant_guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let state = app_state(&req)?;
-    let principal = credentials(&state, req.headers(), true).await?;
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match authorize_tenant(&req).await {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
+}
+
+async fn authorize_tenant(req: &ServiceRequest) -> Result<(), ApiError> {
+    let state = app_state(req)?;
+    let client = client_ip(req.request());
+    let principal = credentials(&state, req.headers(), client, true).await?;
     let path_tenant = req
         .match_info()
         .get("tenant_id")
         .and_then(|t| t.parse::<TenantId>().ok());
     if principal.tenant.is_none() || principal.tenant != path_tenant {
-        return Err(ApiError::Forbidden("this token is not for that tenant".into()).into());
+        return Err(ApiError::Forbidden(
+            "this token is not for that tenant".into(),
+        ));
     }
     req.extensions_mut().insert(principal);
-    next.call(req).await
+    Ok(())
 }
 
 /// The bearer token of an `Authorization` header (RFC 6750 §2.1).
@@ -102,6 +125,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
 pub async fn credentials(
     state: &AppState,
     headers: &HeaderMap,
+    client: Option<IpAddr>,
     accept_api_key: bool,
 ) -> Result<Principal, ApiError> {
     if headers.contains_key(AUTHORIZATION) {
@@ -112,7 +136,7 @@ pub async fn credentials(
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::Unauthorized(Some("invalid API key".into())))?;
-            state.api_keys.authenticate(key).await
+            state.api_keys.authenticate(key, client).await
         }
         Some(_) => Err(ApiError::Unauthorized(Some(
             "API keys are not accepted for this operation".into(),

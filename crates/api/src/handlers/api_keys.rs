@@ -130,8 +130,15 @@ pub async fn create_api_key(
     let (Some(name), Some(scopes)) = (name, scopes) else {
         return Err(ApiError::Internal("validated input missing".into()));
     };
+    // A key never mints keys: a leaked key could otherwise outlive its own revocation
+    // through keys it made (SPEC §8).
+    if ctx.principal.api_key.is_some() {
+        return Err(ApiError::Forbidden(
+            "API keys cannot create API keys; use a user's token".into(),
+        ));
+    }
     check_escalation(&ctx, scopes)?;
-    let generated = auth::api_key::generate();
+    let generated = state.api_keys.generate();
     let tenant = ctx.tenant;
     let expires_at = body.expires_at;
     let (key_id, secret_hash) = (generated.key_id.clone(), generated.secret_hash.clone());

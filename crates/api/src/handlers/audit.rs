@@ -11,9 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000d1", "actor_id": "01930000-0000-7000-8000-000000000002", "action": "role.updated", "target": "role:01930000-0000-7000-8000-0000000000c1", "ip": "203.0.113.7", "user_agent": "curl/8", "details": {"permissions": ["tenant:read"]}, "created_at": "2026-11-22T12:00:00Z"}))]
+#[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000d1", "tenant_id": "01930000-0000-7000-8000-000000000001", "actor_id": "01930000-0000-7000-8000-000000000002", "action": "role.updated", "target": "role:01930000-0000-7000-8000-0000000000c1", "ip": "203.0.113.7", "user_agent": "curl/8", "details": {"permissions": ["tenant:read"]}, "created_at": "2026-11-22T12:00:00Z"}))]
 pub struct AuditEventResponse {
     pub id: Uuid,
+    /// The tenant the event belongs to.
+    pub tenant_id: Uuid,
     /// The user (or API key) that acted.
     pub actor_id: Option<Uuid>,
     /// e.g. `member.invited`, `role.updated`, `login.succeeded`, `session.revoked`
@@ -29,6 +31,7 @@ impl From<AuditEvent> for AuditEventResponse {
     fn from(e: AuditEvent) -> Self {
         Self {
             id: e.id,
+            tenant_id: e.tenant_id,
             actor_id: e.actor_id,
             action: e.action,
             target: e.target,

@@ -9,6 +9,7 @@ use crate::handlers::trail;
 use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
+use auth::password::Verification;
 use chrono::{DateTime, Duration, Utc};
 use domain::{DisplayName, Email, NewPassword, RoleId, ScopeSet, UserId, UserStatus};
 use persistence::models::{Invitation, NewInvitation};
@@ -254,7 +255,7 @@ fn no_invitation() -> ApiError {
     request_body = AcceptInvitationRequest,
     responses(
         (status = 201, description = "Joined the tenant", body = AcceptedInvitation),
-        (status = 401, description = "The email has an account: send its bearer token", body = Problem),
+        (status = 401, description = "The email has an account: send its bearer token or its password", body = Problem),
         (status = 403, description = "The bearer token is another user's", body = Problem),
         (status = 404, description = "No open invitation matches the token (unknown, used, revoked or expired)", body = Problem),
         (status = 409, description = "Already a member", body = Problem),
@@ -284,22 +285,26 @@ pub async fn accept_invitation(
     })
     .await?;
 
-    // Either the existing account, proven by its token, or a new one.
-    let (user_id, new_user) = match existing {
-        Some(user) => {
-            if bearer_token(req.headers())?.is_none() {
-                return Err(ApiError::Unauthorized(None));
-            }
+    // Either the existing account, proven by its bearer token or its password, or a new
+    // one. Until one of those proves the caller, a registered and an unregistered email
+    // get the same answers (SPEC §8), so an invitation cannot probe who has an account.
+    let (user_id, new_user) = match bearer_token(req.headers())? {
+        Some(_) => {
             let principal = authenticate(&state, req.headers()).await?;
-            if principal.api_key.is_some()
-                || principal.user.0 != user.id
-                || UserStatus::parse(&user.status) != Some(UserStatus::Active)
-            {
-                return Err(ApiError::Forbidden(
-                    "this invitation is for another account".into(),
-                ));
+            match existing {
+                Some(user)
+                    if principal.api_key.is_none()
+                        && principal.user.0 == user.id
+                        && UserStatus::parse(&user.status) == Some(UserStatus::Active) =>
+                {
+                    (UserId(user.id), None)
+                }
+                _ => {
+                    return Err(ApiError::Forbidden(
+                        "this invitation is for another account".into(),
+                    ));
+                }
             }
-            (UserId(user.id), None)
         }
         None => {
             let mut v = Validator::default();
@@ -317,11 +322,38 @@ pub async fn accept_invitation(
             let (Some(display_name), Some(password)) = (display_name, password) else {
                 return Err(ApiError::Internal("validated input missing".into()));
             };
-            let hash = state
-                .hasher
-                .hash(SecretString::from(password.expose().to_owned()))
-                .await?;
-            (UserId::new(), Some((display_name, hash)))
+            // Guessing an account's password through an invitation is a login attempt.
+            if let Err(wait) = state.lockout.attempt("login", email.as_str()).await? {
+                return Err(ApiError::TooManyRequests {
+                    retry_after_secs: wait.secs(),
+                });
+            }
+            let secret = SecretString::from(password.expose().to_owned());
+            match existing {
+                // The account's own password proves the caller; either way one argon2
+                // run, as for a new account.
+                Some(user) => {
+                    let verdict = state
+                        .hasher
+                        .verify(secret, Some(user.password_hash.clone()))
+                        .await?;
+                    if verdict == Verification::Invalid
+                        || UserStatus::parse(&user.status) != Some(UserStatus::Active)
+                    {
+                        return Err(ApiError::Unauthorized(Some(
+                            "this email has an account: sign in and send its bearer token, \
+                             or send its password"
+                                .into(),
+                        )));
+                    }
+                    state.lockout.succeeded("login", email.as_str()).await?;
+                    (UserId(user.id), None)
+                }
+                None => {
+                    let hash = state.hasher.hash(secret).await?;
+                    (UserId::new(), Some((display_name, hash)))
+                }
+            }
         }
     };
     let created_user = new_user.is_some();

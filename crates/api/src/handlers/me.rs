@@ -175,6 +175,14 @@ pub async fn change_password(
     let Some(new_password) = new_password else {
         return Err(ApiError::Internal("validated input missing".into()));
     };
+    // A stolen access token must not become an oracle for the current password: the
+    // guesses are counted (before verifying) and locked out like logins (SPEC §8).
+    let subject = principal.user.to_string();
+    if let Err(wait) = state.lockout.attempt("password-change", &subject).await? {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: wait.secs(),
+        });
+    }
     let verdict = state
         .hasher
         .verify(
@@ -187,6 +195,7 @@ pub async fn change_password(
             "the current password is incorrect".into(),
         ));
     }
+    state.lockout.succeeded("password-change", &subject).await?;
     let hash = state
         .hasher
         .hash(SecretString::from(new_password.expose().to_owned()))

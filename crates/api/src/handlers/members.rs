@@ -7,12 +7,13 @@ use crate::handlers::roles::check_escalation;
 use crate::handlers::trail;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth::revocation::Affected;
 use chrono::{DateTime, Utc};
 use domain::{BuiltinRole, MembershipStatus, RoleId, ScopeSet, TenantId, UserId};
 use persistence::AsyncPgConnection;
 use persistence::models::Role;
 use persistence::repo::memberships::{self, Member};
-use persistence::repo::{audit, roles};
+use persistence::repo::{audit, invitations, roles};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -189,6 +190,8 @@ pub async fn update_member(
     let status = MembershipStatus::parse(&body.status)
         .ok_or_else(|| ApiError::validation("status", "must be `active` or `disabled`"))?;
     let tenant = ctx.tenant;
+    let affected = [Affected::Member(tenant, user)];
+    let revocations = state.revocations.clone();
     let member = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(target) = memberships::find_member(conn, tenant, user).await? else {
@@ -220,13 +223,16 @@ pub async fn update_member(
                 ),
             )
             .await?;
+            if let Err(e) = revocations.before_commit(&affected).await {
+                return Ok(Err(e.into()));
+            }
             Ok(memberships::find_member(conn, tenant, user)
                 .await?
                 .ok_or(ApiError::NotFound))
         })
     })
     .await??;
-    state.revocations.membership_changed(tenant, user).await?;
+    state.revocations.after_commit(&affected).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -248,6 +254,8 @@ pub async fn remove_member(
     let (_, user) = path.into_inner();
     let user = UserId(user);
     let tenant = ctx.tenant;
+    let affected = [Affected::Member(tenant, user)];
+    let revocations = state.revocations.clone();
     persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(target) = memberships::find_member(conn, tenant, user).await? else {
@@ -260,6 +268,9 @@ pub async fn remove_member(
                 return Ok(Err(e));
             }
             memberships::delete(conn, tenant, user).await?;
+            // Invitations die with their creator's membership (SPEC §8): a removed admin
+            // leaves no door open behind them.
+            let revoked = invitations::delete_open_created_by(conn, tenant, user).await?;
             audit::record(
                 conn,
                 tenant,
@@ -268,15 +279,18 @@ pub async fn remove_member(
                     &client,
                     "member.removed",
                     format!("user:{user}"),
-                    serde_json::Value::Null,
+                    serde_json::json!({"invitations_revoked": revoked}),
                 ),
             )
             .await?;
+            if let Err(e) = revocations.before_commit(&affected).await {
+                return Ok(Err(e.into()));
+            }
             Ok(Ok(()))
         })
     })
     .await??;
-    state.revocations.membership_changed(tenant, user).await?;
+    state.revocations.after_commit(&affected).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -305,6 +319,8 @@ pub async fn set_member_roles(
     wanted.sort();
     wanted.dedup();
     let tenant = ctx.tenant;
+    let affected = [Affected::Member(tenant, user)];
+    let revocations = state.revocations.clone();
     let member = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(target) = memberships::find_member(conn, tenant, user).await? else {
@@ -354,12 +370,15 @@ pub async fn set_member_roles(
                 ),
             )
             .await?;
+            if let Err(e) = revocations.before_commit(&affected).await {
+                return Ok(Err(e.into()));
+            }
             Ok(memberships::find_member(conn, tenant, user)
                 .await?
                 .ok_or(ApiError::NotFound))
         })
     })
     .await??;
-    state.revocations.membership_changed(tenant, user).await?;
+    state.revocations.after_commit(&affected).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }

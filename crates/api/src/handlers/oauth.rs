@@ -7,16 +7,16 @@
 use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
 use crate::handlers::client::ClientInfo;
 use crate::state::AppState;
-use crate::tokens::{self, TokenResponse, available_scopes, token_http_response};
+use crate::tokens::{self, IssueTime, TokenResponse, available_scopes, token_http_response};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
 use auth::sessions::{NewSession, Rotation, SessionStore};
 use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
-use persistence::models::{Tenant, User};
+use persistence::models::User;
 use persistence::repo::audit::AuditRecord;
 use persistence::repo::memberships::Grant;
-use persistence::repo::{audit, memberships, tenants, users};
+use persistence::repo::{audit, memberships, users};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -157,19 +157,6 @@ fn find_grant<'a>(grants: &'a [Grant], tenant: &str) -> Option<&'a Grant> {
         .find(|g| g.tenant.slug == tenant || g.tenant.id.to_string() == tenant)
 }
 
-async fn find_tenant(state: &AppState, tenant: &str) -> Result<Option<Tenant>, OAuthError> {
-    let tenant = tenant.to_owned();
-    Ok(persistence::global(&state.db, move |conn| {
-        Box::pin(async move {
-            match tenant.parse::<TenantId>() {
-                Ok(id) => tenants::find(conn, id).await,
-                Err(_) => tenants::find_by_slug(conn, &tenant).await,
-            }
-        })
-    })
-    .await?)
-}
-
 async fn record(state: &AppState, tenant: TenantId, event: AuditRecord) -> Result<(), OAuthError> {
     Ok(persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(audit::record(conn, tenant, event))
@@ -186,8 +173,9 @@ async fn password_grant(
     let password = SecretString::from(required(params, "password")?.to_owned());
     let requested = requested_scopes(params)?;
     let tenant_param = params.get("tenant").filter(|t| !t.is_empty()).cloned();
-    // A locked username is refused before any password is checked.
-    if let Err(wait) = state.lockout.check(username).await? {
+    // The attempt is counted before the password is checked, atomically: parallel
+    // guesses cannot exceed the threshold (SPEC §8).
+    if let Err(wait) = state.lockout.attempt("login", username).await? {
         return Err(OAuthError::new(
             TooManyRequests {
                 retry_after_secs: wait.secs(),
@@ -221,32 +209,35 @@ async fn password_grant(
             user
         }
         (user, _) => {
-            if let Some(tenant) = &tenant_param
-                && let Some(tenant) = find_tenant(state, tenant).await?
-            {
-                record(
-                    state,
-                    TenantId(tenant.id),
-                    AuditRecord {
-                        actor_id: user.as_ref().map(|u| u.id),
-                        action: "login.failed",
-                        target: user.as_ref().map(|u| format!("user:{}", u.id)),
-                        ip: client.ip_string(),
-                        user_agent: client.user_agent.clone(),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            // Recorded only in a tenant the user is a member of, so a tenant's log never
+            // tells its readers whether an email exists elsewhere (SPEC §8).
+            if let (Some(user), Some(tenant)) = (&user, &tenant_param) {
+                let grants = load_grants(state, UserId(user.id)).await?;
+                if let Some(grant) = find_grant(&grants, tenant) {
+                    record(
+                        state,
+                        TenantId(grant.tenant.id),
+                        AuditRecord {
+                            actor_id: Some(user.id),
+                            action: "login.failed",
+                            target: Some(format!("user:{}", user.id)),
+                            ip: client.ip_string(),
+                            user_agent: client.user_agent.clone(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                }
             }
-            state.lockout.failed(username).await?;
             return Err(OAuthError::new(InvalidGrant, BAD_CREDENTIALS));
         }
     };
-    state.lockout.succeeded(username).await?;
+    state.lockout.succeeded("login", username).await?;
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
         return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
     }
     let user_id = UserId(user.id);
+    let issued = IssueTime::now();
     let grants = load_grants(state, user_id).await?;
     let grant = match &tenant_param {
         Some(tenant) => {
@@ -275,10 +266,12 @@ async fn password_grant(
         .intersection(available_scopes(&user, grant));
     let pair = tokens::start_session(
         state,
+        issued,
         NewSession {
             user: user_id,
             tenant,
             scope: scopes.to_string(),
+            requested_scope: requested.map(|r| r.to_string()),
             ip: client.ip_string(),
             user_agent: client.user_agent.clone(),
         },
@@ -315,10 +308,30 @@ async fn refresh_grant(
             "the refresh token is invalid, expired or revoked",
         )
     };
-    let sid = SessionStore::session_of(presented).ok_or_else(invalid)?;
-    let session = state.sessions.get(sid).await?.ok_or_else(invalid)?;
+    // The token is authenticated before anything else is looked at or revealed.
+    let session = state
+        .sessions
+        .authenticate(presented)
+        .await?
+        .ok_or_else(invalid)?;
+    let sid = session.id;
+    // RFC 6749 §6: the scope of the session's original request bounds every refresh, and
+    // an omitted scope means all of it (never the narrowing of a previous refresh).
+    let original = match &session.requested_scope {
+        None => ScopeSet::all(),
+        Some(scope) => ScopeSet::parse_space_delimited(scope).unwrap_or_default(),
+    };
+    if let Some(requested) = requested
+        && !requested.is_subset_of(original)
+    {
+        return Err(OAuthError::new(
+            InvalidScope,
+            "the requested scope exceeds the original grant",
+        ));
+    }
 
     let user_id = session.user;
+    let issued = IssueTime::now();
     // The user and their grants in one pipelined read.
     let (user, grants) = persistence::read_as_user(&state.db, user_id, move |conn| {
         Box::pin(futures_util::future::try_join(
@@ -332,64 +345,50 @@ async fn refresh_grant(
         state.sessions.revoke(sid).await?;
         return Err(invalid());
     };
-    let switch = params.get("tenant").filter(|t| !t.is_empty());
-    let (grant, base) = match switch {
-        Some(tenant) => {
-            let grant = find_grant(&grants, tenant)
+    let grant = match params.get("tenant").filter(|t| !t.is_empty()) {
+        Some(tenant) => Some(
+            find_grant(&grants, tenant)
                 .filter(|g| g.is_usable())
                 .ok_or_else(|| {
                     OAuthError::new(InvalidGrant, "the user has no access to that tenant")
-                })?;
-            (Some(grant), available_scopes(&user, Some(grant)))
-        }
-        None => {
-            let grant = match session.tenant {
-                Some(tenant) => match grants
-                    .iter()
-                    .find(|g| g.tenant.id == tenant.0)
-                    .filter(|g| g.is_usable())
-                {
-                    Some(grant) => Some(grant),
-                    None => {
-                        // Access to the session's tenant is gone: so is the session.
-                        state.sessions.revoke(sid).await?;
-                        return Err(OAuthError::new(
-                            InvalidGrant,
-                            "access to the tenant has been removed",
-                        ));
-                    }
-                },
-                None => None,
-            };
-            let granted = ScopeSet::parse_space_delimited(&session.scope).unwrap_or_default();
-            (grant, granted)
-        }
+                })?,
+        ),
+        None => match session.tenant {
+            Some(tenant) => match grants
+                .iter()
+                .find(|g| g.tenant.id == tenant.0)
+                .filter(|g| g.is_usable())
+            {
+                Some(grant) => Some(grant),
+                None => {
+                    // Access to the session's tenant is gone: so is the session.
+                    state.sessions.revoke(sid).await?;
+                    return Err(OAuthError::new(
+                        InvalidGrant,
+                        "access to the tenant has been removed",
+                    ));
+                }
+            },
+            None => None,
+        },
     };
-    // RFC 6749 §6: a refresh may narrow the original grant, never widen it.
-    if let Some(requested) = requested
-        && !requested.is_subset_of(base)
-    {
-        return Err(OAuthError::new(
-            InvalidScope,
-            "the requested scope exceeds the original grant",
-        ));
-    }
-    let current = available_scopes(&user, grant);
-    let scopes = requested.unwrap_or(base).intersection(current);
+    let scopes = requested
+        .unwrap_or(original)
+        .intersection(available_scopes(&user, grant));
     let tenant = grant.map(|g| TenantId(g.tenant.id));
     let new_token = SessionStore::new_refresh_token(sid);
     let pair = tokens::pair_json(
         state,
+        issued,
         user_id,
         tenant,
         scopes,
         SessionId(sid.0),
         new_token.clone(),
     )?;
-    let stored_scope = base.intersection(current).to_string();
     match state
         .sessions
-        .rotate(presented, &new_token, &pair, tenant, &stored_scope)
+        .rotate(presented, &new_token, &pair, tenant, &scopes.to_string())
         .await?
     {
         Rotation::Rotated => Ok(token_http_response(pair)),

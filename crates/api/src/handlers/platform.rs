@@ -5,6 +5,7 @@ use crate::handlers::page::{Page, PageQuery};
 use crate::handlers::tenants::TenantResponse;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth::revocation::Affected;
 use domain::{TenantId, TenantStatus};
 use persistence::repo::audit::{self, AuditRecord};
 use persistence::repo::tenants;
@@ -38,6 +39,11 @@ async fn set_status(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = TenantId(id);
     let actor = principal.user;
+    let affected = [Affected::Tenant(tenant)];
+    if status == TenantStatus::Suspended {
+        // Written before the change commits, so no crash in between can lose it (SPEC §8).
+        state.revocations.before_commit(&affected).await?;
+    }
     let updated = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(updated) = tenants::set_status(conn, tenant, status).await? else {
@@ -68,7 +74,7 @@ async fn set_status(
     .ok_or(ApiError::NotFound)?;
     if status == TenantStatus::Suspended {
         // Every token for the tenant stops at its next request.
-        state.revocations.tenant_changed(tenant).await?;
+        state.revocations.after_commit(&affected).await?;
     }
     Ok(HttpResponse::Ok().json(TenantResponse::from(updated)))
 }

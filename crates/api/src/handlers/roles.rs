@@ -5,6 +5,7 @@ use crate::handlers::page::{Page, PageQuery};
 use crate::handlers::trail;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth::revocation::Affected;
 use chrono::{DateTime, Utc};
 use domain::{ScopeSet, TenantId, UserId, ValidationError};
 use persistence::PersistenceError;
@@ -112,19 +113,12 @@ fn name_conflict(error: PersistenceError) -> ApiError {
     }
 }
 
-/// Makes the tokens of every holder of a role stop at their next request.
-pub async fn invalidate_holders(
-    state: &AppState,
-    tenant: TenantId,
-    holders: &[Uuid],
-) -> Result<(), ApiError> {
-    for user in holders {
-        state
-            .revocations
-            .membership_changed(tenant, UserId(*user))
-            .await?;
-    }
-    Ok(())
+/// Every holder of a role: their tokens stop at the next request (marked all at once).
+fn holders_affected(tenant: TenantId, holders: &[Uuid]) -> Vec<Affected> {
+    holders
+        .iter()
+        .map(|user| Affected::Member(tenant, UserId(*user)))
+        .collect()
 }
 
 /// The tenant's roles.
@@ -249,6 +243,7 @@ pub async fn update_role(
     let (name, perms) = (name.flatten(), perms.flatten());
     let description = body.description.as_deref().map(|d| d.trim().to_owned());
     let tenant = ctx.tenant;
+    let revocations = state.revocations.clone();
     let (role, holders) = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(current) = roles::find(conn, tenant, id).await? else {
@@ -272,6 +267,12 @@ pub async fn update_role(
             };
             let role = roles::update_custom(conn, tenant, id, changes).await?;
             let holders = roles::holders(conn, tenant, id).await?;
+            if let Err(e) = revocations
+                .before_commit(&holders_affected(tenant, &holders))
+                .await
+            {
+                return Ok(Err(e.into()));
+            }
             audit::record(
                 conn,
                 tenant,
@@ -289,7 +290,10 @@ pub async fn update_role(
     })
     .await
     .map_err(name_conflict)??;
-    invalidate_holders(&state, tenant, &holders).await?;
+    state
+        .revocations
+        .after_commit(&holders_affected(tenant, &holders))
+        .await?;
     Ok(HttpResponse::Ok().json(RoleResponse::from(role)))
 }
 
@@ -310,6 +314,7 @@ pub async fn delete_role(
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
     let tenant = ctx.tenant;
+    let revocations = state.revocations.clone();
     let holders = persistence::in_tenant(&state.db, tenant, move |conn| {
         Box::pin(async move {
             let Some(current) = roles::find(conn, tenant, id).await? else {
@@ -327,6 +332,12 @@ pub async fn delete_role(
                 return Ok(Err(e));
             }
             let holders = roles::holders(conn, tenant, id).await?;
+            if let Err(e) = revocations
+                .before_commit(&holders_affected(tenant, &holders))
+                .await
+            {
+                return Ok(Err(e.into()));
+            }
             roles::delete_custom(conn, tenant, id).await?;
             audit::record(
                 conn,
@@ -344,6 +355,9 @@ pub async fn delete_role(
         })
     })
     .await??;
-    invalidate_holders(&state, tenant, &holders).await?;
+    state
+        .revocations
+        .after_commit(&holders_affected(tenant, &holders))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

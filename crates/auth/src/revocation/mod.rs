@@ -57,6 +57,14 @@ fn verdict(
         .then_some(Revoked::PermissionsChanged)
 }
 
+/// Whose tokens a committed change revokes ("not before" = now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affected {
+    User(UserId),
+    Tenant(TenantId),
+    Member(TenantId, UserId),
+}
+
 #[derive(Clone)]
 pub struct RevocationList {
     redis: RedisStore,
@@ -187,6 +195,16 @@ impl RevocationList {
     }
     fn member_key(&self, tenant: TenantId, user: UserId) -> String {
         self.redis.key(&format!("{{t:{tenant}}}:nbf:{user}"))
+    }
+
+    /// The "not before" marks that concern `user` acting in `tenant` (tenant, user,
+    /// membership), for a caller that reads them in a pipeline of its own (API keys).
+    pub fn mark_keys(&self, tenant: TenantId, user: UserId) -> [String; 3] {
+        [
+            self.tenant_key(tenant),
+            self.user_key(user),
+            self.member_key(tenant, user),
+        ]
     }
 
     /// `Ok(None)` when the token stands.
@@ -355,6 +373,80 @@ impl RevocationList {
             },
         )
         .await
+    }
+
+    fn mark_of(&self, affected: Affected) -> (String, Subject) {
+        match affected {
+            Affected::User(user) => (self.user_key(user), Subject::User(user.0)),
+            Affected::Tenant(tenant) => (self.tenant_key(tenant), Subject::Tenant(tenant.0)),
+            Affected::Member(tenant, user) => (
+                self.member_key(tenant, user),
+                Subject::Member {
+                    tenant: tenant.0,
+                    user: user.0,
+                },
+            ),
+        }
+    }
+
+    /// Marks every affected subject in one atomic MULTI (each mark with its announcement),
+    /// so a change touching many (a role's holders) is one round trip, all or nothing.
+    async fn mark_all(&self, affected: &[Affected], wait: bool) -> Result<(), AuthError> {
+        if affected.is_empty() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let ttl = self.revocation_ttl();
+        let channel = self.channel();
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let mut announcements = Vec::with_capacity(affected.len());
+        for subject in affected {
+            let (key, subject) = self.mark_of(*subject);
+            let announcement = self.announce(Revocation::NotBefore {
+                subject,
+                mark_ms: now,
+                until_ms: self.until_ms(ttl),
+            });
+            pipe.cmd("SET")
+                .arg(&key)
+                .arg(now)
+                .arg("EX")
+                .arg(ttl.as_secs().max(1))
+                .ignore()
+                .cmd("PUBLISH")
+                .arg(&channel)
+                .arg(announcement.message())
+                .ignore();
+            announcements.push(announcement);
+        }
+        let mut conn = self.redis.conn();
+        self.redis
+            .call(async move { pipe.query_async::<()>(&mut conn).await })
+            .await?;
+        if wait {
+            futures_util::future::join_all(announcements.into_iter().map(|a| self.settle(a))).await;
+        } else if let Some(mirror) = &self.mirror {
+            for announcement in &announcements {
+                mirror.apply(announcement.revocation);
+            }
+        }
+        Ok(())
+    }
+
+    /// Inside the unit of work, before COMMIT (SPEC §8): the marks are written and
+    /// published, so a crash or a cancelled request after COMMIT cannot leave the change
+    /// without them; nothing is waited for while the transaction is open. Call
+    /// [`after_commit`](Self::after_commit) once committed.
+    pub async fn before_commit(&self, affected: &[Affected]) -> Result<(), AuthError> {
+        self.mark_all(affected, false).await
+    }
+
+    /// After COMMIT: the marks again (a token minted from grants read between the first
+    /// marks and the COMMIT carries an earlier issue time, so it is caught), then the wait
+    /// for every instance's acknowledgement.
+    pub async fn after_commit(&self, affected: &[Affected]) -> Result<(), AuthError> {
+        self.mark_all(affected, true).await
     }
 
     /// How long a session or "not before" revocation is kept: as long as the access tokens

@@ -4,7 +4,7 @@ use crate::schema::invitations;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::TenantId;
+use domain::{TenantId, UserId};
 use uuid::Uuid;
 
 pub async fn insert(
@@ -54,6 +54,22 @@ pub async fn delete_open(
     .execute(conn)
     .await?;
     Ok(deleted > 0)
+}
+
+/// Deletes the open invitations `creator` made in `tenant`; how many.
+pub async fn delete_open_created_by(
+    conn: &mut AsyncPgConnection,
+    tenant: TenantId,
+    creator: UserId,
+) -> Result<usize, PersistenceError> {
+    Ok(diesel::delete(
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant.0))
+            .filter(invitations::created_by.eq(creator.0))
+            .filter(invitations::accepted_at.is_null()),
+    )
+    .execute(conn)
+    .await?)
 }
 
 /// Claims the open, unexpired invitation with this token hash: single use, even under
