@@ -87,7 +87,9 @@ async fn an_existing_user_must_prove_it_is_them() {
     let token = app
         .invite(&owner, &ada.tenant_id, "grace@example.com", &["member"])
         .await;
-    assert_eq!(accept(&app, json!({"token": token}), None).await, 401);
+    // Without a password or a bearer token: the same 422 an unregistered email gets
+    // (SPEC §8: acceptance does not reveal whether an email has an account).
+    assert_eq!(accept(&app, json!({"token": token}), None).await, 422);
     let eves = app.login(&eve, &[]).await;
     assert_eq!(
         accept(&app, json!({"token": token}), Some(&eves.access)).await,
