@@ -31,10 +31,9 @@ impl TestAppBuilder {
         self.db = Some(other.db.clone());
         self.env
             .insert("GATEHOUSE_REDIS_PREFIX".into(), other.redis_prefix.clone());
-        self.env.insert(
-            "GATEHOUSE_JWT_SECRET".into(),
-            other.env["GATEHOUSE_JWT_SECRET"].clone(),
-        );
+        for secret in ["GATEHOUSE_JWT_SECRET", "GATEHOUSE_DATA_KEY"] {
+            self.env.insert(secret.into(), other.env[secret].clone());
+        }
         self
     }
 
@@ -50,6 +49,7 @@ impl TestAppBuilder {
             ("REDIS_URL".to_owned(), redis_url()),
             ("GATEHOUSE_BIND".to_owned(), "127.0.0.1:0".to_owned()),
             ("GATEHOUSE_JWT_SECRET".to_owned(), auth::random::token(32)),
+            ("GATEHOUSE_DATA_KEY".to_owned(), auth::random::token(32)),
             (
                 "GATEHOUSE_REDIS_PREFIX".to_owned(),
                 format!("ghtest:{}:", uuid::Uuid::new_v4().simple()),
