@@ -45,7 +45,12 @@ impl TestAppBuilder {
             None => std::sync::Arc::new(TestDb::create().await),
         };
         let mut env = HashMap::from([
+            // The application role, which owns nothing; the owner only migrates.
             ("DATABASE_URL".to_owned(), db.url.clone()),
+            (
+                "GATEHOUSE_MIGRATION_DATABASE_URL".to_owned(),
+                db.owner_url.clone(),
+            ),
             ("REDIS_URL".to_owned(), redis_url()),
             ("GATEHOUSE_BIND".to_owned(), "127.0.0.1:0".to_owned()),
             ("GATEHOUSE_JWT_SECRET".to_owned(), auth::random::token(32)),

@@ -390,6 +390,10 @@ impl Config {
     pub fn database_url(&self) -> &str {
         self.database_url.expose_secret()
     }
+
+    pub fn migration_database_url(&self) -> &str {
+        self.migration_database_url.expose_secret()
+    }
 }
 
 const DAY: u64 = 86_400;
