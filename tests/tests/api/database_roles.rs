@@ -50,8 +50,7 @@ async fn a_role_with_bypassrls_is_refused() {
     url.set_path(&format!("/{}", app.db.name));
     let error = check_database_role(&config_with(&app, url.as_str()))
         .await
-        .err()
-        .expect("a BYPASSRLS role is refused");
+        .expect_err("a BYPASSRLS role is refused");
     assert!(
         matches!(error, StartupError::UnsafeDatabaseRole { .. }),
         "{error}"
