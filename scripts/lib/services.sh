@@ -1,12 +1,21 @@
 # shellcheck shell=bash
 # Shared by scripts/dev, scripts/test and scripts/bench: make PostgreSQL and Redis available
-# and export DATABASE_URL / REDIS_URL. Reuses whatever DATABASE_URL / REDIS_URL already
-# point to; otherwise installs Debian's postgresql and redis-server when missing, starts
-# them when not running, and creates the non-superuser application role and database.
-# Idempotent: run it as often as you like.
+# and export DATABASE_URL / GATEHOUSE_MIGRATION_DATABASE_URL / REDIS_URL. Reuses whatever
+# DATABASE_URL / REDIS_URL already point to; otherwise installs Debian's postgresql and
+# redis-server when missing, starts them when not running, and creates the database roles
+# (README, "Database roles") and the database.
+# Idempotent: run it as often as you like; it converges the older one-role set-up (where
+# the application role owned the database) to the two-role one.
 
+# The application role: LOGIN, owns nothing, its privileges come from the group role.
 GH_DB_USER=${GH_DB_USER:-gatehouse}
 GH_DB_PASSWORD=${GH_DB_PASSWORD:-gatehouse}
+# The owner role: owns the database and its tables, runs the migrations.
+GH_DB_OWNER=${GH_DB_OWNER:-gatehouse_owner}
+GH_DB_OWNER_PASSWORD=${GH_DB_OWNER_PASSWORD:-gatehouse_owner}
+# The NOLOGIN group role the migration 2026-12-03-000001_database_roles grants to (fixed:
+# the migration names it).
+GH_DB_GROUP=gatehouse_app
 GH_DB_NAME=${GH_DB_NAME:-gatehouse}
 GH_PG_PORT=${GH_PG_PORT:-5432}
 GH_REDIS_PORT=${GH_REDIS_PORT:-6379}
@@ -58,19 +67,90 @@ ensure_postgres() {
     as_postgres psql -p "$port" -tAc 'SELECT 1' >/dev/null 2>&1 && break
     sleep 0.5
   done
-  # The application role: no superuser, no BYPASSRLS (row-level security must apply);
-  # CREATEDB so the test harness can clone per-test databases from a template.
+  # Roles: no superuser, no BYPASSRLS anywhere (row-level security must apply). The owner
+  # has CREATEDB: the test harness creates its template and per-test databases as it.
+  # The application role is granted the group role and nothing else; it is never a member
+  # of the owner. (An older set-up gave it CREATEDB; that is left alone here so that
+  # branches whose test harness still clones databases as it keep working.)
   as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
 DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$GH_DB_OWNER') THEN
+    CREATE ROLE $GH_DB_OWNER LOGIN PASSWORD '$GH_DB_OWNER_PASSWORD' NOSUPERUSER NOBYPASSRLS CREATEDB;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$GH_DB_GROUP') THEN
+    CREATE ROLE $GH_DB_GROUP NOLOGIN NOSUPERUSER NOBYPASSRLS;
+  END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$GH_DB_USER') THEN
-    CREATE ROLE $GH_DB_USER LOGIN PASSWORD '$GH_DB_PASSWORD' NOSUPERUSER NOBYPASSRLS CREATEDB;
+    CREATE ROLE $GH_DB_USER LOGIN PASSWORD '$GH_DB_PASSWORD' NOSUPERUSER NOBYPASSRLS;
+  END IF;
+  IF pg_has_role('$GH_DB_USER', '$GH_DB_OWNER', 'MEMBER') THEN
+    REVOKE $GH_DB_OWNER FROM $GH_DB_USER;
+  END IF;
+  IF NOT pg_has_role('$GH_DB_USER', '$GH_DB_GROUP', 'MEMBER') THEN
+    GRANT $GH_DB_GROUP TO $GH_DB_USER;
+  END IF;
+END \$\$;
+ALTER ROLE $GH_DB_OWNER LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB;
+ALTER ROLE $GH_DB_GROUP NOLOGIN NOSUPERUSER NOBYPASSRLS;
+ALTER ROLE $GH_DB_USER LOGIN NOSUPERUSER NOBYPASSRLS;
+SQL
+  if ! as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_database WHERE datname = '$GH_DB_NAME'" | grep -q 1; then
+    as_postgres createdb -p "$port" -O "$GH_DB_OWNER" "$GH_DB_NAME"
+  fi
+  # Converge an older set-up: the database and whatever the application role created in it
+  # (tables, their sequences, functions, types, the schema) move to the owner. Not REASSIGN
+  # OWNED: that would also move every other database the role owns.
+  as_postgres psql -p "$port" -d "$GH_DB_NAME" -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
+ALTER DATABASE $GH_DB_NAME OWNER TO $GH_DB_OWNER;
+DO \$\$
+DECLARE
+  app oid := '$GH_DB_USER'::regrole;
+  obj record;
+BEGIN
+  FOR obj IN
+    SELECT c.oid::regclass AS name FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relowner = app AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+      -- sequences of serial/identity columns follow their table
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+  LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO $GH_DB_OWNER', obj.name);
+  END LOOP;
+  FOR obj IN
+    SELECT p.oid::regprocedure AS name FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.proowner = app
+  LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO $GH_DB_OWNER', obj.name);
+  END LOOP;
+  FOR obj IN
+    SELECT t.oid::regtype AS name FROM pg_type t
+    JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname = 'public' AND t.typowner = app AND t.typtype IN ('e', 'd')
+  LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO $GH_DB_OWNER', obj.name);
+  END LOOP;
+  IF (SELECT nspowner FROM pg_namespace WHERE nspname = 'public') = app THEN
+    ALTER SCHEMA public OWNER TO $GH_DB_OWNER;
+  END IF;
+END
+\$\$;
+SQL
+  if [ "${GH_TEST_ROLES:-0}" = 1 ]; then
+    # scripts/test only: a role with BYPASSRLS (and no privilege on anything), which the
+    # server must refuse to serve as. Only a superuser can create one.
+    as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_probe_bypassrls') THEN
+    CREATE ROLE gatehouse_probe_bypassrls LOGIN PASSWORD 'gatehouse_probe' NOSUPERUSER BYPASSRLS;
   END IF;
 END \$\$;
 SQL
-  if ! as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_database WHERE datname = '$GH_DB_NAME'" | grep -q 1; then
-    as_postgres createdb -p "$port" -O "$GH_DB_USER" "$GH_DB_NAME"
+    export GATEHOUSE_TEST_BYPASSRLS_DATABASE_URL="postgres://gatehouse_probe_bypassrls:gatehouse_probe@127.0.0.1:$port/$GH_DB_NAME"
   fi
   export DATABASE_URL="postgres://$GH_DB_USER:$GH_DB_PASSWORD@127.0.0.1:$port/$GH_DB_NAME"
+  export GATEHOUSE_MIGRATION_DATABASE_URL="postgres://$GH_DB_OWNER:$GH_DB_OWNER_PASSWORD@127.0.0.1:$port/$GH_DB_NAME"
 }
 
 ensure_redis() {

@@ -31,10 +31,9 @@ impl TestAppBuilder {
         self.db = Some(other.db.clone());
         self.env
             .insert("GATEHOUSE_REDIS_PREFIX".into(), other.redis_prefix.clone());
-        self.env.insert(
-            "GATEHOUSE_JWT_SECRET".into(),
-            other.env["GATEHOUSE_JWT_SECRET"].clone(),
-        );
+        for secret in ["GATEHOUSE_JWT_SECRET", "GATEHOUSE_DATA_KEY"] {
+            self.env.insert(secret.into(), other.env[secret].clone());
+        }
         self
     }
 
@@ -46,10 +45,16 @@ impl TestAppBuilder {
             None => std::sync::Arc::new(TestDb::create().await),
         };
         let mut env = HashMap::from([
+            // The application role, which owns nothing; the owner only migrates.
             ("DATABASE_URL".to_owned(), db.url.clone()),
+            (
+                "GATEHOUSE_MIGRATION_DATABASE_URL".to_owned(),
+                db.owner_url.clone(),
+            ),
             ("REDIS_URL".to_owned(), redis_url()),
             ("GATEHOUSE_BIND".to_owned(), "127.0.0.1:0".to_owned()),
             ("GATEHOUSE_JWT_SECRET".to_owned(), auth::random::token(32)),
+            ("GATEHOUSE_DATA_KEY".to_owned(), auth::random::token(32)),
             (
                 "GATEHOUSE_REDIS_PREFIX".to_owned(),
                 format!("ghtest:{}:", uuid::Uuid::new_v4().simple()),

@@ -1,4 +1,9 @@
 //! Per-test databases, cloned from a template migrated once per migration set.
+//!
+//! Two roles, as in production (README, "Database roles"): the owner
+//! (`GATEHOUSE_MIGRATION_DATABASE_URL`, default `DATABASE_URL`) migrates the template and
+//! creates and drops every database, so it owns them and their tables; the app and the
+//! helpers below connect as the application role (`DATABASE_URL`), which owns nothing.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
@@ -10,13 +15,30 @@ pub fn base_url() -> String {
         .expect("DATABASE_URL must be set: run the tests with scripts/test")
 }
 
+/// The owner role's URL (`GATEHOUSE_MIGRATION_DATABASE_URL`, default `DATABASE_URL`).
+pub fn owner_base_url() -> String {
+    std::env::var("GATEHOUSE_MIGRATION_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(base_url)
+}
+
 pub fn redis_url() -> String {
     std::env::var("REDIS_URL").expect("REDIS_URL must be set: run the tests with scripts/test")
 }
 
-/// `DATABASE_URL` with another database name.
+/// `DATABASE_URL` (the application role) with another database name.
 pub fn url_for(database: &str) -> String {
-    let mut url = Url::parse(&base_url()).expect("DATABASE_URL is a URL");
+    with_database(&base_url(), database)
+}
+
+/// The owner role's URL with another database name.
+pub fn owner_url_for(database: &str) -> String {
+    with_database(&owner_base_url(), database)
+}
+
+fn with_database(base: &str, database: &str) -> String {
+    let mut url = Url::parse(base).expect("database URLs are URLs");
     url.set_path(&format!("/{database}"));
     url.to_string()
 }
@@ -54,10 +76,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The owner role: it creates, clones and drops the test databases.
 async fn admin() -> AsyncPgConnection {
-    AsyncPgConnection::establish(&base_url())
+    AsyncPgConnection::establish(&owner_base_url())
         .await
-        .expect("cannot connect to DATABASE_URL")
+        .expect("cannot connect as the owner role (GATEHOUSE_MIGRATION_DATABASE_URL)")
 }
 
 /// Creates (once, under an advisory lock shared by every test process) the migrated
@@ -93,7 +116,7 @@ async fn ensure_template() -> String {
             .execute(&mut conn)
             .await
             .unwrap();
-        persistence::migrate::run_pending(&url_for(&building))
+        persistence::migrate::run_pending(&owner_url_for(&building))
             .await
             .expect("migrations apply");
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -111,7 +134,10 @@ async fn ensure_template() -> String {
 /// A database of one test; dropped (forcefully) when the value is.
 pub struct TestDb {
     pub name: String,
+    /// As the application role (what the app connects with).
     pub url: String,
+    /// As the owner role (tests of what only the owner may do).
+    pub owner_url: String,
 }
 
 impl TestDb {
@@ -123,8 +149,11 @@ impl TestDb {
             .execute(&mut conn)
             .await
             .unwrap();
-        let url = url_for(&name);
-        Self { name, url }
+        Self {
+            url: url_for(&name),
+            owner_url: owner_url_for(&name),
+            name,
+        }
     }
 }
 
@@ -138,7 +167,7 @@ impl Drop for TestDb {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                if let Ok(mut conn) = AsyncPgConnection::establish(&base_url()).await {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&owner_base_url()).await {
                     let _ =
                         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .execute(&mut conn)

@@ -42,7 +42,10 @@ pub struct Argon2Settings {
 }
 
 pub struct Config {
+    /// The application role: owns nothing, no SUPERUSER, no BYPASSRLS (`serve` checks).
     pub database_url: SecretString,
+    /// The owner role `gatehouse migrate` connects as (default: `database_url`).
+    pub migration_database_url: SecretString,
     pub redis_url: SecretString,
     pub bind: SocketAddr,
     pub public_url: Url,
@@ -51,7 +54,8 @@ pub struct Config {
     /// HS256 only; `None` with another algorithm.
     pub jwt_secret: Option<SecretBox<Vec<u8>>>,
     pub jwt_key_dir: Option<PathBuf>,
-    /// `GATEHOUSE_DATA_KEY`: keys API key checksums (and, later, secrets at rest).
+    /// Server-side key material (at least 32 bytes): the root from which keys for API key
+    /// checksums and secrets at rest are derived. Never used directly as a key.
     pub data_key: SecretBox<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
@@ -111,6 +115,13 @@ impl Config {
 
         let database_url = required(&get, "DATABASE_URL")?;
         check_url("DATABASE_URL", &database_url, &["postgres", "postgresql"])?;
+        let migration_database_url =
+            get("GATEHOUSE_MIGRATION_DATABASE_URL").unwrap_or_else(|| database_url.clone());
+        check_url(
+            "GATEHOUSE_MIGRATION_DATABASE_URL",
+            &migration_database_url,
+            &["postgres", "postgresql"],
+        )?;
         let redis_url = required(&get, "REDIS_URL")?;
         check_url(
             "REDIS_URL",
@@ -148,30 +159,13 @@ impl Config {
         )?;
         let jwt_key_dir = get("GATEHOUSE_JWT_KEY_DIR").map(PathBuf::from);
         let jwt_secret = match jwt_alg {
-            JwtAlgorithm::Hs256 => Some(match get("GATEHOUSE_JWT_SECRET") {
-                Some(secret) if secret.len() >= 32 => SecretBox::new(Box::new(secret.into_bytes())),
-                Some(_) => {
-                    return Err(invalid("GATEHOUSE_JWT_SECRET", "must be at least 32 bytes"));
-                }
-                None if dev => {
-                    let mut bytes = vec![0u8; 32];
-                    getrandom_fill(&mut bytes);
-                    tracing::warn!(
-                        "GATEHOUSE_DEV=1 and no GATEHOUSE_JWT_SECRET: using an EPHEMERAL signing secret; \
-                         every token dies with this process. Never run production like this."
-                    );
-                    eprintln!(
-                        "WARNING: GATEHOUSE_DEV=1: ephemeral JWT secret generated; tokens will not survive a restart"
-                    );
-                    SecretBox::new(Box::new(bytes))
-                }
-                None => {
-                    return Err(invalid(
-                        "GATEHOUSE_JWT_SECRET",
-                        "is required for HS256 (at least 32 bytes)",
-                    ));
-                }
-            }),
+            JwtAlgorithm::Hs256 => Some(secret(
+                &get,
+                "GATEHOUSE_JWT_SECRET",
+                dev,
+                "is required for HS256 (at least 32 bytes)",
+                "ephemeral JWT secret generated; tokens will not survive a restart",
+            )?),
             JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => {
                 match &jwt_key_dir {
                     Some(dir) if dir.is_dir() => {}
@@ -187,11 +181,35 @@ impl Config {
             }
         };
 
-        let secs = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
-            parse_or(&get, name, Some(default), |v| {
+        let data_key = secret(
+            &get,
+            "GATEHOUSE_DATA_KEY",
+            dev,
+            "is required (at least 32 random bytes)",
+            "ephemeral data key generated; anything it protects will not survive a restart",
+        )?;
+
+        let bounded = |name: &'static str,
+                       default: u64,
+                       (min, max): (u64, u64),
+                       unit: &str|
+         -> Result<u64, ConfigError> {
+            let value = parse_or(&get, name, Some(default), |v| {
                 v.parse::<u64>().map_err(|e| e.to_string())
-            })
-            .map(Duration::from_secs)
+            })?;
+            if !(min..=max).contains(&value) {
+                return Err(invalid(
+                    name,
+                    format!("must be between {min} and {max} {unit}"),
+                ));
+            }
+            Ok(value)
+        };
+        let bounded_secs = |name: &'static str, default: u64, bounds: (u64, u64)| {
+            bounded(name, default, bounds, "seconds").map(Duration::from_secs)
+        };
+        let bounded_ms = |name: &'static str, default: u64, bounds: (u64, u64)| {
+            bounded(name, default, bounds, "milliseconds").map(Duration::from_millis)
         };
         let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             let value = parse_or(&get, name, Some(default), |v| {
@@ -202,11 +220,14 @@ impl Config {
             }
             Ok(value)
         };
-        let access_ttl = Duration::from_secs(positive("GATEHOUSE_ACCESS_TTL", 900)?);
-        let refresh_ttl = Duration::from_secs(positive("GATEHOUSE_REFRESH_TTL", 1_209_600)?);
+        // Bounds (SPEC §8): an access token cannot be revoked by its signature alone, so it
+        // lives at most an hour; a reuse grace is a window in which a stolen refresh token
+        // replays unnoticed, so it is a minute at most.
+        let access_ttl = bounded_secs("GATEHOUSE_ACCESS_TTL", 900, (60, 3_600))?;
+        let refresh_ttl = bounded_secs("GATEHOUSE_REFRESH_TTL", 1_209_600, (60, 90 * DAY))?;
         let session_max_age =
-            Duration::from_secs(positive("GATEHOUSE_SESSION_MAX_AGE", 2_592_000)?);
-        let refresh_reuse_grace = secs("GATEHOUSE_REFRESH_REUSE_GRACE", 2)?;
+            bounded_secs("GATEHOUSE_SESSION_MAX_AGE", 2_592_000, (60, 365 * DAY))?;
+        let refresh_reuse_grace = bounded_secs("GATEHOUSE_REFRESH_REUSE_GRACE", 2, (0, 60))?;
 
         let argon2 = Argon2Settings {
             memory_kib: to_u32(
@@ -225,7 +246,7 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let hash_workers = positive("GATEHOUSE_HASH_WORKERS", cores)? as usize;
         let hash_queue = positive("GATEHOUSE_HASH_QUEUE", 64)? as usize;
-        let hash_max_wait = Duration::from_millis(positive("GATEHOUSE_HASH_MAX_WAIT_MS", 1_000)?);
+        let hash_max_wait = bounded_ms("GATEHOUSE_HASH_MAX_WAIT_MS", 1_000, (1, 60_000))?;
 
         let cors_origins = list(&get, "GATEHOUSE_CORS_ORIGINS")
             .into_iter()
@@ -267,7 +288,8 @@ impl Config {
             "GATEHOUSE_LOCKOUT_THRESHOLD",
             positive("GATEHOUSE_LOCKOUT_THRESHOLD", 5)?,
         )?;
-        let lockout_base = Duration::from_secs(positive("GATEHOUSE_LOCKOUT_BASE_SECS", 30)?);
+        // The lock doubles up to 15 minutes: a first lock longer than that is a typo.
+        let lockout_base = bounded_secs("GATEHOUSE_LOCKOUT_BASE_SECS", 30, (1, 900))?;
         let signup = parse_or(
             &get,
             "GATEHOUSE_SIGNUP",
@@ -285,31 +307,18 @@ impl Config {
                 "must not contain braces (hash tags) or spaces",
             ));
         }
-        let hsts_secs = secs("GATEHOUSE_HSTS_SECS", 0)?.as_secs();
-        let dependency_timeout =
-            Duration::from_millis(positive("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", 3_000)?);
+        let hsts_secs = bounded("GATEHOUSE_HSTS_SECS", 0, (0, 2 * 365 * DAY), "seconds")?;
+        let dependency_timeout = bounded_ms("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", 3_000, (1, 60_000))?;
         let db_pool_size = positive("GATEHOUSE_DB_POOL_SIZE", 16)? as usize;
         let http_workers = positive("GATEHOUSE_HTTP_WORKERS", cores)? as usize;
-        let api_key_cache = Duration::from_secs(positive("GATEHOUSE_API_KEY_CACHE_SECS", 30)?);
-        let api_key_touch = Duration::from_secs(positive("GATEHOUSE_API_KEY_TOUCH_SECS", 60)?);
-        let revocation_max_lag = Duration::from_millis(parse_or(
-            &get,
-            "GATEHOUSE_REVOCATION_MAX_LAG_MS",
-            Some(1_000),
-            |v| v.parse::<u64>().map_err(|e| e.to_string()),
-        )?);
-
-        let data_key = SecretBox::new(Box::new(match get("GATEHOUSE_DATA_KEY") {
-            Some(key) => key.into_bytes(),
-            None => {
-                let mut bytes = vec![0u8; 32];
-                getrandom_fill(&mut bytes);
-                bytes
-            }
-        }));
+        // A cached API key outlives a change to its creator's grants by at most this long.
+        let api_key_cache = bounded_secs("GATEHOUSE_API_KEY_CACHE_SECS", 30, (1, 300))?;
+        let api_key_touch = bounded_secs("GATEHOUSE_API_KEY_TOUCH_SECS", 60, (1, 3_600))?;
+        let revocation_max_lag = bounded_ms("GATEHOUSE_REVOCATION_MAX_LAG_MS", 1_000, (0, 60_000))?;
 
         Ok(Self {
             database_url: SecretString::from(database_url),
+            migration_database_url: SecretString::from(migration_database_url),
             redis_url: SecretString::from(redis_url),
             bind,
             public_url,
@@ -381,10 +390,98 @@ impl Config {
     pub fn database_url(&self) -> &str {
         self.database_url.expose_secret()
     }
+
+    pub fn migration_database_url(&self) -> &str {
+        self.migration_database_url.expose_secret()
+    }
 }
 
-fn getrandom_fill(bytes: &mut [u8]) {
-    auth::random::fill(bytes);
+const DAY: u64 = 86_400;
+
+/// Shortest secret accepted (`GATEHOUSE_JWT_SECRET`, `GATEHOUSE_DATA_KEY`).
+const MIN_SECRET_BYTES: usize = 32;
+/// Least estimated entropy of a secret outside development mode.
+const MIN_SECRET_BITS: f64 = 128.0;
+
+/// A secret of at least 32 bytes. Outside development mode it is required and refused when
+/// it looks like a placeholder ([`placeholder`]); in development mode a missing one is
+/// generated (32 random bytes) for this process only, and said so loudly.
+fn secret(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    dev: bool,
+    missing: &'static str,
+    ephemeral_warning: &'static str,
+) -> Result<SecretBox<Vec<u8>>, ConfigError> {
+    match get(name) {
+        Some(value) if value.len() < MIN_SECRET_BYTES => {
+            Err(invalid(name, "must be at least 32 bytes"))
+        }
+        // The refusal never echoes the value.
+        Some(value) => match placeholder(value.as_bytes()) {
+            Some(why) if !dev => Err(invalid(
+                name,
+                format!(
+                    "looks like a placeholder ({why}); use at least 32 random bytes, \
+                     e.g. `openssl rand -base64 48`"
+                ),
+            )),
+            _ => Ok(SecretBox::new(Box::new(value.into_bytes()))),
+        },
+        None if dev => {
+            let mut bytes = vec![0u8; MIN_SECRET_BYTES];
+            auth::random::fill(&mut bytes);
+            tracing::warn!(
+                "GATEHOUSE_DEV=1 and no {name}: {ephemeral_warning}. Never run production like this."
+            );
+            eprintln!("WARNING: GATEHOUSE_DEV=1: {ephemeral_warning} ({name} is unset)");
+            Ok(SecretBox::new(Box::new(bytes)))
+        }
+        None => Err(invalid(name, missing)),
+    }
+}
+
+/// Why `secret` looks like a placeholder rather than random bytes, if it does:
+/// - it starts with `change-me` / `changeme` (any case, `-`/`_` ignored), the shape of the
+///   values that example files ship;
+/// - it is one character repeated;
+/// - its estimated entropy is under 128 bits. The estimate is the Shannon entropy of the
+///   value's own byte frequencies times its length: 32 random bytes in base64 (43+ chars)
+///   or hex (64 chars) score well above 128, a word or a short pattern repeated scores
+///   below. It catches typed placeholders; it cannot prove a value random.
+fn placeholder(secret: &[u8]) -> Option<&'static str> {
+    let normalized: Vec<u8> = secret
+        .iter()
+        .filter(|b| !matches!(b, b'-' | b'_'))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if normalized.starts_with(b"changeme") {
+        return Some("it starts with change-me");
+    }
+    if secret.windows(2).all(|pair| pair[0] == pair[1]) {
+        return Some("one repeated character");
+    }
+    if estimated_entropy_bits(secret) < MIN_SECRET_BITS {
+        return Some("less than 128 bits of estimated entropy");
+    }
+    None
+}
+
+fn estimated_entropy_bits(bytes: &[u8]) -> f64 {
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let len = bytes.len() as f64;
+    let per_symbol: f64 = counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| {
+            let p = n as f64 / len;
+            -p * p.log2()
+        })
+        .sum();
+    per_symbol * len
 }
 
 fn required(

@@ -19,7 +19,7 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (migrations must have been applied: `gatehouse migrate`).
     Serve,
-    /// Apply pending database migrations.
+    /// Apply pending database migrations (as GATEHOUSE_MIGRATION_DATABASE_URL's owner role).
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
@@ -126,6 +126,9 @@ fn main() -> ExitCode {
 async fn serve(config: Config) -> Result<(), String> {
     let bind = config.bind;
     let public_url = config.public_url.clone();
+    gatehouse_api::startup::check_database_role(&config)
+        .await
+        .map_err(|e| e.to_string())?;
     let app = Application::build(config)
         .await
         .map_err(|e| e.to_string())?;
@@ -134,7 +137,8 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {
-    let applied = persistence::migrate::run_pending(config.database_url())
+    // As the owner role: the application role may not create or alter tables.
+    let applied = persistence::migrate::run_pending(config.migration_database_url())
         .await
         .map_err(|e| e.to_string())?;
     if applied.is_empty() {

@@ -32,6 +32,56 @@ pub enum StartupError {
     Persistence(#[from] persistence::PersistenceError),
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    #[error(
+        "refusing to serve as database role `{role}`: {problem}, so row-level security does \
+         not apply to it; connect DATABASE_URL as a role without SUPERUSER or BYPASSRLS \
+         (README, \"Database roles\")"
+    )]
+    UnsafeDatabaseRole { role: String, problem: &'static str },
+}
+
+/// SPEC §8: the role `DATABASE_URL` connects as must be bound by row-level security.
+/// Refuses a superuser or a role with BYPASSRLS; warns when the role owns (or is a member
+/// of the owner of) the tables it serves, since it could then ALTER them or drop their
+/// policies. `gatehouse serve` calls this before [`Application::build`]; a database that
+/// cannot be reached is an error too, since the role could not be checked.
+pub async fn check_database_role(
+    config: &Config,
+) -> Result<persistence::database_role::DatabaseRole, StartupError> {
+    let role =
+        persistence::database_role::inspect(config.database_url(), config.dependency_timeout)
+            .await?;
+    judge_database_role(&role)?;
+    Ok(role)
+}
+
+/// The rule of [`check_database_role`], on the facts it read.
+pub fn judge_database_role(
+    role: &persistence::database_role::DatabaseRole,
+) -> Result<(), StartupError> {
+    let refuse = |problem| {
+        Err(StartupError::UnsafeDatabaseRole {
+            role: role.name.clone(),
+            problem,
+        })
+    };
+    if role.superuser {
+        return refuse("it is a superuser");
+    }
+    if role.bypass_rls {
+        return refuse("it has BYPASSRLS");
+    }
+    if !role.owned_tables.is_empty() {
+        tracing::warn!(
+            role = %role.name,
+            tables = role.owned_tables.len(),
+            "the database role owns the tables it serves (or is a member of their owner): \
+             it could alter them or disable their row-level security. Run migrations as an \
+             owner role (GATEHOUSE_MIGRATION_DATABASE_URL) and serve as a role that owns \
+             nothing (README, \"Database roles\")"
+        );
+    }
+    Ok(())
 }
 
 pub struct Application {

@@ -6,7 +6,7 @@
 //! be `at+jwt`, the `kid` must name a key of the ring, `iss`, `aud`, `exp`, `nbf`, `iat`,
 //! `sub`, `sid` and `jti` are all required, `nbf` is checked, and leeway is 5 s, not 60.
 
-use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 const LEEWAY_SECS: u64 = 5;
+/// NIST SP 800-131A: RSA below 2048 bits is disallowed for signatures.
+const MIN_RSA_BITS: usize = 2048;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +164,14 @@ impl KeyRing {
         .map_err(|e| KeyError(e.to_string()))?;
         let mut public =
             Jwk::from_encoding_key(&encoding, algorithm).map_err(|e| KeyError(e.to_string()))?;
+        if let AlgorithmParameters::RSA(rsa) = &public.algorithm {
+            let bits = rsa_modulus_bits(&rsa.n)?;
+            if bits < MIN_RSA_BITS {
+                return Err(KeyError(format!(
+                    "an RSA key must have at least {MIN_RSA_BITS} bits, this one has {bits}"
+                )));
+            }
+        }
         public.common.key_id = Some(kid.to_owned());
         public.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&public).map_err(|e| KeyError(e.to_string()))?;
@@ -267,6 +277,53 @@ pub fn strict_validation(algorithm: Algorithm, issuer: &str, audience: &str) -> 
     validation
 }
 
+/// The bit length of an RSA modulus given as a JWK `n` (base64url, big-endian).
+fn rsa_modulus_bits(n: &str) -> Result<usize, KeyError> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(n.trim_end_matches('='))
+        .map_err(|e| KeyError(format!("RSA modulus: {e}")))?;
+    let Some(first) = bytes.iter().position(|&b| b != 0) else {
+        return Ok(0);
+    };
+    Ok((bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/keys")
+            .join(name)
+    }
+
+    #[test]
+    fn rsa_keys_under_2048_bits_are_refused() {
+        let error = KeyRing::from_pem_dir(Algorithm::RS256, &fixture("rsa1024"), "iss", "aud")
+            .err()
+            .expect("a 1024-bit key is refused");
+        assert!(error.0.contains("2048"), "{error}");
+        assert!(error.0.contains("1024"), "{error}");
+    }
+
+    #[test]
+    fn rsa_keys_of_2048_bits_load() {
+        let ring =
+            KeyRing::from_pem_dir(Algorithm::RS256, &fixture("rs256"), "iss", "aud").unwrap();
+        assert_eq!(ring.jwks().keys.len(), 1);
+    }
+
+    #[test]
+    fn modulus_bits_ignore_leading_zero_bytes() {
+        use base64::Engine;
+        let encode = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        assert_eq!(rsa_modulus_bits(&encode(&[0, 0x80, 0])).unwrap(), 16);
+        assert_eq!(rsa_modulus_bits(&encode(&[0x01, 0xff])).unwrap(), 9);
+    }
 }

@@ -5,6 +5,7 @@
 //! transaction; callers obtain that connection from [`tenant_tx::in_tenant`] (tenant data)
 //! or [`tenant_tx::as_user`] / [`tenant_tx::global`], never straight from the pool.
 
+pub mod database_role;
 pub mod error;
 pub mod migrate;
 pub mod models;

@@ -8,7 +8,11 @@ fn parse(overrides: &[(&str, &str)]) -> Result<Config, api::config::ConfigError>
             "postgres://gatehouse:secret@127.0.0.1:5432/gatehouse",
         ),
         ("REDIS_URL", "redis://127.0.0.1:6379"),
-        ("GATEHOUSE_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        (
+            "GATEHOUSE_JWT_SECRET",
+            "Qm9vdHN0cmFwIHNlY3JldCBmb3IgdGVzdHM",
+        ),
+        ("GATEHOUSE_DATA_KEY", "dGVzdCBkYXRhIGtleSwgbmV2ZXIgcmV1c2Vk"),
     ]);
     env.extend(overrides.iter().copied());
     Config::from_lookup(|name| env.get(name).map(|v| v.to_string()))
@@ -53,7 +57,7 @@ fn defaults_follow_the_spec() {
 
 #[test]
 fn short_jwt_secret_is_refused_naming_the_variable() {
-    let error = refused(&[("GATEHOUSE_JWT_SECRET", "0123456789")]);
+    let error = refused(&[("GATEHOUSE_JWT_SECRET", "Qm9vdHN0cmFw")]);
     assert_eq!(error.variable, "GATEHOUSE_JWT_SECRET");
     assert!(error.to_string().contains("32 bytes"));
 }
@@ -125,5 +129,147 @@ fn debug_output_hides_secrets() {
     let config = parse(&[]).unwrap();
     let printed = format!("{config:?}");
     assert!(!printed.contains("secret@"));
-    assert!(!printed.contains("0123456789abcdef"));
+    assert!(!printed.contains("Qm9vdHN0cmFw"));
+    assert!(!printed.contains("dGVzdCBkYXRh"));
+}
+
+#[test]
+fn durations_out_of_bounds_are_refused_naming_the_variable() {
+    for (name, value) in [
+        ("GATEHOUSE_ACCESS_TTL", "3601"),
+        ("GATEHOUSE_ACCESS_TTL", "86400"),
+        ("GATEHOUSE_ACCESS_TTL", "59"),
+        ("GATEHOUSE_REFRESH_REUSE_GRACE", "61"),
+        ("GATEHOUSE_REFRESH_TTL", "59"),
+        ("GATEHOUSE_REFRESH_TTL", "7776001"),
+        ("GATEHOUSE_SESSION_MAX_AGE", "31536001"),
+        ("GATEHOUSE_LOCKOUT_BASE_SECS", "901"),
+        ("GATEHOUSE_HSTS_SECS", "63072001"),
+        ("GATEHOUSE_API_KEY_CACHE_SECS", "301"),
+        ("GATEHOUSE_API_KEY_TOUCH_SECS", "3601"),
+        ("GATEHOUSE_REVOCATION_MAX_LAG_MS", "60001"),
+        ("GATEHOUSE_DEPENDENCY_TIMEOUT_MS", "60001"),
+        ("GATEHOUSE_HASH_MAX_WAIT_MS", "60001"),
+    ] {
+        let error = refused(&[(name, value)]);
+        assert_eq!(error.variable, name, "{name}={value}");
+        assert!(
+            error.message.contains("between"),
+            "{name}={value}: {error} should state the bounds"
+        );
+    }
+}
+
+#[test]
+fn durations_at_their_bounds_are_accepted() {
+    let config = parse(&[
+        ("GATEHOUSE_ACCESS_TTL", "3600"),
+        ("GATEHOUSE_REFRESH_REUSE_GRACE", "60"),
+        ("GATEHOUSE_REFRESH_TTL", "7776000"),
+        ("GATEHOUSE_SESSION_MAX_AGE", "31536000"),
+        ("GATEHOUSE_LOCKOUT_BASE_SECS", "900"),
+        ("GATEHOUSE_HSTS_SECS", "63072000"),
+    ])
+    .unwrap();
+    assert_eq!(config.access_ttl.as_secs(), 3600);
+    assert_eq!(config.refresh_reuse_grace.as_secs(), 60);
+    let config = parse(&[
+        ("GATEHOUSE_ACCESS_TTL", "60"),
+        ("GATEHOUSE_REFRESH_REUSE_GRACE", "0"),
+    ])
+    .unwrap();
+    assert_eq!(config.access_ttl.as_secs(), 60);
+    assert!(config.refresh_reuse_grace.is_zero());
+}
+
+const PLACEHOLDERS: [&str; 6] = [
+    "change-me-change-me-change-me-change-me",
+    "CHANGEME_please_0123456789_abcdefghijk",
+    "changeme0123456789abcdefghijklmnopqrstuv",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    // 40 bytes of two symbols: 40 bits by the estimate.
+    "abababababababababababababababababababab",
+    // 32 bytes of 8 symbols: 96 bits.
+    "0123456701234567012345670123456701234567".split_at(32).0,
+];
+
+#[test]
+fn placeholder_secrets_are_refused_outside_dev_mode() {
+    for variable in ["GATEHOUSE_JWT_SECRET", "GATEHOUSE_DATA_KEY"] {
+        for placeholder in PLACEHOLDERS {
+            let error = refused(&[(variable, placeholder)]);
+            assert_eq!(error.variable, variable, "{variable}={placeholder}");
+            assert!(
+                !error.to_string().contains(placeholder),
+                "the refusal must not echo the secret"
+            );
+            assert!(
+                parse(&[(variable, placeholder), ("GATEHOUSE_DEV", "1")]).is_ok(),
+                "{variable}={placeholder} is allowed in development mode"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_secrets_pass_the_placeholder_check() {
+    for _ in 0..50 {
+        let jwt = auth::random::token(32);
+        let data = auth::random::token(32);
+        assert!(
+            parse(&[
+                ("GATEHOUSE_JWT_SECRET", jwt.as_str()),
+                ("GATEHOUSE_DATA_KEY", data.as_str())
+            ])
+            .is_ok(),
+            "{jwt} / {data}"
+        );
+    }
+}
+
+#[test]
+fn data_key_is_required_outside_dev_mode_and_at_least_32_bytes() {
+    use secrecy::ExposeSecret;
+    let error = refused(&[("GATEHOUSE_DATA_KEY", "")]);
+    assert_eq!(error.variable, "GATEHOUSE_DATA_KEY");
+    let error = refused(&[("GATEHOUSE_DATA_KEY", "dGVzdCBkYXRhIGtleQ")]);
+    assert_eq!(error.variable, "GATEHOUSE_DATA_KEY");
+    assert!(error.to_string().contains("32 bytes"));
+
+    let config = parse(&[]).unwrap();
+    assert_eq!(
+        config.data_key.expose_secret().as_slice(),
+        b"dGVzdCBkYXRhIGtleSwgbmV2ZXIgcmV1c2Vk"
+    );
+    // Development mode without one: an ephemeral random key, different every start.
+    let first = parse(&[("GATEHOUSE_DATA_KEY", ""), ("GATEHOUSE_DEV", "1")]).unwrap();
+    let second = parse(&[("GATEHOUSE_DATA_KEY", ""), ("GATEHOUSE_DEV", "1")]).unwrap();
+    assert!(first.data_key.expose_secret().len() >= 32);
+    assert_ne!(
+        first.data_key.expose_secret(),
+        second.data_key.expose_secret()
+    );
+}
+
+#[test]
+fn migration_database_url_defaults_to_database_url() {
+    use secrecy::ExposeSecret;
+    let config = parse(&[]).unwrap();
+    assert_eq!(
+        config.migration_database_url.expose_secret(),
+        config.database_url()
+    );
+    let config = parse(&[(
+        "GATEHOUSE_MIGRATION_DATABASE_URL",
+        "postgres://gatehouse_owner:pw@127.0.0.1:5432/gatehouse",
+    )])
+    .unwrap();
+    assert!(
+        config
+            .migration_database_url
+            .expose_secret()
+            .starts_with("postgres://gatehouse_owner:")
+    );
+    let error = refused(&[("GATEHOUSE_MIGRATION_DATABASE_URL", "mysql://x@y/z")]);
+    assert_eq!(error.variable, "GATEHOUSE_MIGRATION_DATABASE_URL");
 }

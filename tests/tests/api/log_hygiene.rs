@@ -79,6 +79,7 @@ async fn no_secret_appears_in_the_logs() {
             "the signing secret",
             app.env["GATEHOUSE_JWT_SECRET"].clone(),
         ),
+        ("the data key", app.env["GATEHOUSE_DATA_KEY"].clone()),
     ];
     for (what, secret) in secrets {
         assert!(!logs.contains(&secret), "{what} appears in the logs");

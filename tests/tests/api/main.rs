@@ -5,6 +5,7 @@ mod abuse;
 mod access_tokens;
 mod authorization_matrix;
 mod config;
+mod database_roles;
 mod docs;
 mod errors;
 mod fail_closed;
