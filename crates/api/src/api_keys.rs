@@ -15,6 +15,7 @@ use persistence::PgPool;
 use persistence::models::ApiKey;
 use persistence::repo::api_keys;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -36,6 +37,9 @@ pub struct ApiKeys {
     cache: Arc<Mutex<HashMap<String, Arc<Cached>>>>,
     used: Arc<Mutex<UsageStamps>>,
     cache_ttl: Duration,
+    /// Redis resets seen (SPEC §14): a reset lost the revocation markers that overrode
+    /// cached rows, so the cache is dropped when the count moves.
+    resets: Option<(auth::revocation::RevocationList, Arc<AtomicU64>)>,
 }
 
 fn rejected() -> ApiError {
@@ -51,7 +55,15 @@ impl ApiKeys {
             cache: Arc::default(),
             used: Arc::default(),
             cache_ttl,
+            resets: None,
         }
+    }
+
+    /// Drops the cache whenever `revocations` sees Redis reset (see `auth::revocation::epoch`).
+    pub fn dropping_cache_on_reset(mut self, revocations: auth::revocation::RevocationList) -> Self {
+        let seen = revocations.resets();
+        self.resets = Some((revocations, Arc::new(AtomicU64::new(seen))));
+        self
     }
 
     fn revoked_key(&self, id: Uuid) -> String {
@@ -111,7 +123,13 @@ impl ApiKeys {
     }
 
     fn cached(&self, key_id: &str) -> Option<Arc<Cached>> {
-        let cache = self.cache.lock().ok()?;
+        let mut cache = self.cache.lock().ok()?;
+        if let Some((revocations, seen)) = &self.resets {
+            let now = revocations.resets();
+            if seen.swap(now, Ordering::AcqRel) != now {
+                cache.clear();
+            }
+        }
         cache
             .get(key_id)
             .filter(|c| c.loaded.elapsed() < self.cache_ttl)

@@ -10,6 +10,7 @@ pub mod guards;
 pub mod handlers;
 pub mod metrics;
 pub mod openapi;
+pub mod redis_epoch;
 pub mod routes;
 pub mod startup;
 pub mod state;
