@@ -150,16 +150,22 @@ impl ApiKeys {
         let tenant = TenantId(entry.key.tenant_id);
         let mut pipe = redis::pipe();
         pipe.exists(self.revoked_key(entry.key.id))
-            .get(self.redis.key(&format!("{{t:{tenant}}}:nbf")));
+            .get(self.redis.key(&format!("{{t:{tenant}}}:nbf")))
+            .get(auth::revocation::epoch::sentinel_key(&self.redis));
         let mut conn = self.redis.conn();
-        let (revoked, tenant_mark): (bool, Option<i64>) = self
+        let (revoked, tenant_mark, sentinel): (bool, Option<i64>, Option<i64>) = self
             .redis
             .call(async move { pipe.query_async(&mut conn).await })
             .await?;
         if revoked {
             return Err(rejected());
         }
-        if tenant_mark.is_some_and(|mark| mark > entry.loaded_at_ms) {
+        // A Redis that lost its state (SPEC §14) lost the markers too: trust the database.
+        let lost = self
+            .resets
+            .as_ref()
+            .is_some_and(|(revocations, _)| !revocations.epoch_matches(sentinel));
+        if lost || tenant_mark.is_some_and(|mark| mark > entry.loaded_at_ms) {
             entry = self.load(key_id).await?.ok_or_else(rejected)?;
         }
         let key = &entry.key;

@@ -201,6 +201,14 @@ impl RevocationList {
         }
     }
 
+    /// Whether `sentinel`, read from [`epoch::sentinel_key`], shows the epoch this process has established (always, for a list without an
+    /// epoch): if not, Redis may have lost markers that cached data relied on.
+    pub fn epoch_matches(&self, sentinel: Option<i64>) -> bool {
+        self.epoch
+            .as_ref()
+            .is_none_or(|epoch| epoch.matches(sentinel))
+    }
+
     /// How many resets of the prefix this process has seen: whatever it caches that a
     /// lost Redis marker used to override (API keys) is stale when this changes.
     pub fn resets(&self) -> u64 {
