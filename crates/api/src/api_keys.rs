@@ -60,7 +60,10 @@ impl ApiKeys {
     }
 
     /// Drops the cache whenever `revocations` sees Redis reset (see `auth::revocation::epoch`).
-    pub fn dropping_cache_on_reset(mut self, revocations: auth::revocation::RevocationList) -> Self {
+    pub fn dropping_cache_on_reset(
+        mut self,
+        revocations: auth::revocation::RevocationList,
+    ) -> Self {
         let seen = revocations.resets();
         self.resets = Some((revocations, Arc::new(AtomicU64::new(seen))));
         self

@@ -39,8 +39,9 @@ impl AppState {
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
         let revocations = config.revocation_list(redis.clone(), db.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
-        let api_keys = crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache)
-            .dropping_cache_on_reset(revocations.clone());
+        let api_keys =
+            crate::api_keys::ApiKeys::new(db.clone(), redis.clone(), config.api_key_cache)
+                .dropping_cache_on_reset(revocations.clone());
         Ok(Self {
             config: Arc::new(config),
             db,

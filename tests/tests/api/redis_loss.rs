@@ -99,7 +99,11 @@ async fn logout(app: &TestApp, tokens: &Tokens) {
 async fn a_first_start_under_an_unseen_prefix_is_not_a_reset() {
     let redis = PrivateRedis::start().await;
     let app = app_on(&redis, "400").spawn().await;
-    assert_eq!(sentinel(&redis, &app).as_deref(), Some("1"), "written at start");
+    assert_eq!(
+        sentinel(&redis, &app).as_deref(),
+        Some("1"),
+        "written at start"
+    );
     let ada = app.sign_up("ada@example.com", "acme").await;
     let tokens = app.login(&ada, &[]).await;
     assert_eq!(
@@ -163,12 +167,7 @@ async fn after_redis_restarts_empty_a_restarted_api_refuses_every_earlier_token(
     signs_in_again(&after, &ada).await;
     // The mirror, once live, applies the reset as well.
     after.mirror_live().await;
-    assert!(
-        refusal(&after, &live.access)
-            .await
-            .unwrap()
-            .contains(RESET)
-    );
+    assert!(refusal(&after, &live.access).await.unwrap().contains(RESET));
     assert!(
         refusal(&after, &logged_out.access)
             .await
@@ -186,10 +185,7 @@ async fn a_running_instance_with_a_mirror_notices_the_loss_when_it_resubscribes(
     logout(&app, &logged_out).await;
     let live = app.login(&ada, &[]).await;
     app.mirror_live().await;
-    assert_eq!(
-        app.get_with("/api/v1/me", &live.access).await.status(),
-        200
-    );
+    assert_eq!(app.get_with("/api/v1/me", &live.access).await.status(), 200);
 
     redis.stop();
     redis.restart().await;

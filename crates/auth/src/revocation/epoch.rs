@@ -177,7 +177,11 @@ impl EpochGuard {
                     .store
                     .insert_first(&prefix, sentinel.filter(|e| *e > 0).unwrap_or(1))
                     .await?;
-                tracing::info!(prefix, epoch = epoch.epoch, "first start for this Redis prefix");
+                tracing::info!(
+                    prefix,
+                    epoch = epoch.epoch,
+                    "first start for this Redis prefix"
+                );
                 epoch
             }
             (Finding::Lost { from }, _) => {

@@ -303,7 +303,14 @@ impl RevocationList {
                 .get(self.member_key(TenantId(tid), user));
         }
         let mut conn = self.redis.conn();
-        type WithTenant = (Option<i64>, bool, bool, Option<i64>, Option<i64>, Option<i64>);
+        type WithTenant = (
+            Option<i64>,
+            bool,
+            bool,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
         let (sentinel, jti, sid, marks): (Option<i64>, bool, bool, Vec<Option<i64>>) =
             if claims.tid.is_some() {
                 let (sentinel, jti, sid, u, t, m): WithTenant = self

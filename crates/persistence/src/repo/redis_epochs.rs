@@ -63,7 +63,9 @@ pub async fn reset(
     match updated {
         Some(row) => Ok((row, true)),
         None => Ok((
-            find(conn, prefix).await?.ok_or(PersistenceError::NotFound)?,
+            find(conn, prefix)
+                .await?
+                .ok_or(PersistenceError::NotFound)?,
             false,
         )),
     }
