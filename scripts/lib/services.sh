@@ -19,6 +19,7 @@ GH_DB_GROUP=gatehouse_app
 GH_DB_NAME=${GH_DB_NAME:-gatehouse}
 GH_PG_PORT=${GH_PG_PORT:-5432}
 GH_REDIS_PORT=${GH_REDIS_PORT:-6379}
+GH_REDIS_DIR=${GH_REDIS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/gatehouse/redis-$GH_REDIS_PORT}
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -163,7 +164,10 @@ ensure_redis() {
   fi
   if ! redis-cli -p "$GH_REDIS_PORT" ping >/dev/null 2>&1; then
     log "starting Redis on port $GH_REDIS_PORT"
-    redis-server --port "$GH_REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null
+    # Append-only file: Redis holds the revocations, and one that restarts empty makes
+    # every instance reset its sessions (README, "What Redis must keep").
+    mkdir -p "$GH_REDIS_DIR"
+    redis-server --port "$GH_REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly yes --dir "$GH_REDIS_DIR" >/dev/null
     for _ in $(seq 1 30); do
       redis-cli -p "$GH_REDIS_PORT" ping >/dev/null 2>&1 && break
       sleep 0.2

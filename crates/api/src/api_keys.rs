@@ -26,6 +26,7 @@ use persistence::models::ApiKey;
 use persistence::repo::{api_keys, memberships, users};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -61,6 +62,9 @@ pub struct ApiKeys {
     misses: Arc<Mutex<HashMap<String, Instant>>>,
     used: Arc<Mutex<UsageStamps>>,
     cache_ttl: Duration,
+    /// Redis resets seen (SPEC §14): a reset lost the revocation markers that overrode
+    /// cached rows, so the cache is dropped when the count moves.
+    resets: Option<(auth::revocation::RevocationList, Arc<AtomicU64>)>,
 }
 
 fn rejected() -> ApiError {
@@ -86,12 +90,23 @@ impl ApiKeys {
             misses: Arc::default(),
             used: Arc::default(),
             cache_ttl,
+            resets: None,
         }
     }
 
     /// Makes a new key (its checksum under this deployment's key).
     pub fn generate(&self) -> auth::api_key::GeneratedKey {
         self.codec.generate()
+    }
+
+    /// Drops the cache whenever `revocations` sees Redis reset (see `auth::revocation::epoch`).
+    pub fn dropping_cache_on_reset(
+        mut self,
+        revocations: auth::revocation::RevocationList,
+    ) -> Self {
+        let seen = revocations.resets();
+        self.resets = Some((revocations, Arc::new(AtomicU64::new(seen))));
+        self
     }
 
     fn revoked_key(&self, id: Uuid) -> String {
@@ -174,7 +189,13 @@ impl ApiKeys {
     }
 
     fn cached(&self, key_id: &str) -> Option<Arc<Cached>> {
-        let cache = self.cache.lock().ok()?;
+        let mut cache = self.cache.lock().ok()?;
+        if let Some((revocations, seen)) = &self.resets {
+            let now = revocations.resets();
+            if seen.swap(now, Ordering::AcqRel) != now {
+                cache.clear();
+            }
+        }
         cache
             .get(key_id)
             .filter(|c| c.loaded.elapsed() < self.cache_ttl)
@@ -263,9 +284,11 @@ impl ApiKeys {
         for mark in self.revocations.mark_keys(tenant, creator) {
             pipe.get(mark);
         }
+        pipe.get(auth::revocation::epoch::sentinel_key(&self.redis));
         let mut conn = self.redis.conn();
-        let (revoked, tenant_mark, user_mark, member_mark): (
+        let (revoked, tenant_mark, user_mark, member_mark, sentinel): (
             bool,
+            Option<i64>,
             Option<i64>,
             Option<i64>,
             Option<i64>,
@@ -276,10 +299,16 @@ impl ApiKeys {
         if revoked {
             return Err(self.refuse(&bucket).await);
         }
-        if [tenant_mark, user_mark, member_mark]
-            .into_iter()
-            .flatten()
-            .any(|mark| mark >= entry.loaded_at_ms)
+        // A Redis that lost its state (SPEC §14) lost the markers too: trust the database.
+        let lost = self
+            .resets
+            .as_ref()
+            .is_some_and(|(revocations, _)| !revocations.epoch_matches(sentinel));
+        if lost
+            || [tenant_mark, user_mark, member_mark]
+                .into_iter()
+                .flatten()
+                .any(|mark| mark >= entry.loaded_at_ms)
         {
             entry = self.load(key_id).await?.ok_or_else(rejected)?;
         }

@@ -363,18 +363,20 @@ impl Config {
         }
     }
 
-    /// The revocation lists: mirrored locally unless `GATEHOUSE_REVOCATION_MAX_LAG_MS=0`.
-    /// Starts the mirror's feed, so it needs a Tokio runtime.
-    pub fn revocation_list(&self, redis: auth::RedisStore) -> auth::revocation::RevocationList {
-        if self.revocation_max_lag.is_zero() {
-            auth::revocation::RevocationList::new(redis, self.access_ttl)
-        } else {
-            auth::revocation::RevocationList::mirrored(
-                redis,
-                self.access_ttl,
-                self.revocation_max_lag,
-            )
-        }
+    /// The revocation lists of a serving instance: mirrored locally unless
+    /// `GATEHOUSE_REVOCATION_MAX_LAG_MS=0`, and guarded by the Redis epoch recorded in `db`
+    /// (see `auth::revocation::epoch`). Starts background tasks, so it needs a Tokio runtime.
+    pub fn revocation_list(
+        &self,
+        redis: auth::RedisStore,
+        db: persistence::PgPool,
+    ) -> auth::revocation::RevocationList {
+        auth::revocation::RevocationList::serving(
+            redis,
+            self.access_ttl,
+            self.revocation_max_lag,
+            Box::new(crate::redis_epoch::PgEpochStore::new(db)),
+        )
     }
 
     /// The revocation lists for a process that only writes them (the CLI).

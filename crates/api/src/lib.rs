@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod headers;
 pub mod metrics;
 pub mod openapi;
+pub mod redis_epoch;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -94,6 +94,12 @@ impl Application {
     /// [`run_until_stopped`](Self::run_until_stopped).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let state = build_state(config)?;
+        // SPEC §14: before serving, check that Redis still holds the state PostgreSQL
+        // expects (reset if it lost it). Either may be down at start: then the revocation
+        // feed compares once they answer, and token checks fail closed until it has.
+        if let Err(error) = state.revocations.establish_epoch().await {
+            tracing::warn!(%error, "could not compare the Redis epoch at start; will retry");
+        }
         state.api_keys.spawn_flusher(state.config.api_key_touch);
         let listener =
             TcpListener::bind(state.config.bind).map_err(|source| StartupError::Bind {

@@ -37,7 +37,7 @@ impl AppState {
         )?
         .with_max_wait(config.hash_max_wait);
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
-        let revocations = config.revocation_list(redis.clone());
+        let revocations = config.revocation_list(redis.clone(), db.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
         let api_keys = crate::api_keys::ApiKeys::new(
             db.clone(),
@@ -45,7 +45,8 @@ impl AppState {
             auth::api_key::ApiKeyCodec::new(config.data_key.expose_secret()),
             revocations.clone(),
             config.api_key_cache,
-        );
+        )
+        .dropping_cache_on_reset(revocations.clone());
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -25,6 +25,7 @@
 //! | `<p>{t:<tid>}:nbf:<uid>` | string | ms: one membership's tokens issued before are refused | access-token TTL |
 //! | `<p>jti:<jti>` | string | one revoked access token | until the token's `exp` |
 //! | `<p>revocation:mirrors` | sorted set | instance id → when its revocation mirror was last confirmed (ms) | members gone a minute are removed |
+//! | `<p>epoch` | string | the epoch (integer) PostgreSQL's `redis_epochs` records for `<p>`: missing or different means Redis lost its state (see `revocation::epoch`) | never |
 //!
 //! Revocations are also published on the channel `<p>revocations` (see `revocation`).
 

@@ -82,6 +82,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    redis_epochs (prefix) {
+        prefix -> Text,
+        epoch -> Int8,
+        not_before -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     roles (id) {
         id -> Uuid,
         tenant_id -> Uuid,
@@ -147,6 +156,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     membership_roles,
     memberships,
     projects,
+    redis_epochs,
     roles,
     tasks,
     tenants,

@@ -54,7 +54,9 @@ async fn with_redis_down_authenticated_requests_get_503_and_recover_when_it_retu
 
     redis.restart().await;
     eventually(&app, "/readyz", "", 200).await;
-    eventually(&app, "/api/v1/me", &tokens.access, 200).await;
+    // The restarted Redis is empty: what it held is lost, so every earlier token is refused
+    // (SPEC §14; see redis_loss.rs).
+    eventually(&app, "/api/v1/me", &tokens.access, 401).await;
     // A fresh Redis has lost the sessions: log in again and carry on.
     let again = app.login(&ada, &[]).await;
     assert_eq!(
@@ -148,9 +150,9 @@ async fn with_redis_down_the_mirror_stops_answering_within_its_lag_and_resyncs_a
     redis.restart().await;
     eventually(&app, "/readyz", "", 200).await;
     app.mirror_live().await;
-    // The restarted Redis is empty: the resynced mirror lets the old token through, and a
-    // revocation made now is enforced by it.
-    eventually(&app, "/api/v1/me", &tokens.access, 200).await;
+    // The restarted Redis is empty: the old token is refused as issued before the reset
+    // (SPEC §14), and a revocation made now is enforced by the resynced mirror.
+    eventually(&app, "/api/v1/me", &tokens.access, 401).await;
     let again = app.login(&ada, &[]).await;
     assert_eq!(
         app.post_form("/oauth/revoke", &[("token", &again.access)])

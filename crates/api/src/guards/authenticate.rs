@@ -165,6 +165,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
                 "the token has been revoked".into(),
             )));
         }
+        Some(Revoked::Reset) => {
+            // SPEC §14: Redis lost its state; nothing issued before can be checked.
+            return Err(ApiError::Unauthorized(Some("sessions were reset".into())));
+        }
         Some(Revoked::PermissionsChanged) => {
             return Err(ApiError::Unauthorized(Some(
                 "permissions changed since the token was issued; refresh it".into(),

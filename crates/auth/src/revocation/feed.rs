@@ -14,6 +14,7 @@
 //! an instance whose subscription Redis has dropped unnoticed is waited for too (until
 //! `max_lag`, when it has stopped trusting its mirror).
 
+use super::epoch::EpochGuard;
 use super::event::{Message, Revocation, Subject};
 use super::mirror::Mirror;
 use crate::{AuthError, RedisStore};
@@ -122,6 +123,8 @@ pub struct Feed {
     pub acks: Arc<Acks>,
     pub instance: u64,
     pub max_lag: Duration,
+    /// Compared at every subscription and, while the mirror is live, at every heartbeat.
+    pub epoch: Option<Arc<EpochGuard>>,
 }
 
 /// Runs for the life of the process.
@@ -152,6 +155,10 @@ async fn round(feed: &Feed) -> Result<(), AuthError> {
     let pubsub = redis.call(redis.client().get_async_pubsub()).await?;
     let (mut sink, mut stream) = pubsub.split();
     redis.call(sink.subscribe(&channel)).await?;
+    // Before the lists are loaded: a Redis that lost its state is reset first (SPEC §14).
+    if let Some(epoch) = &feed.epoch {
+        epoch.establish().await?;
+    }
     if let Some(mirror) = mirror {
         load(redis, mirror).await?;
     }
@@ -192,8 +199,22 @@ async fn round(feed: &Feed) -> Result<(), AuthError> {
                             .arg(now - 60_000)
                             .ignore();
                     }
+                    if let Some(epoch) = &feed.epoch {
+                        pipe.get(epoch.sentinel_key());
+                    }
                     let mut conn = redis.conn();
-                    redis.call(pipe.query_async::<()>(&mut conn)).await?;
+                    let sentinel: Vec<Option<String>> =
+                        redis.call(pipe.query_async(&mut conn)).await?;
+                    if let Some(epoch) = &feed.epoch {
+                        let sentinel = sentinel.first().cloned().flatten();
+                        if !epoch.matches(sentinel.and_then(|s| s.parse().ok())) {
+                            // Flushed or replaced without dropping the subscription: stop
+                            // answering, and compare (reset) in the next round.
+                            return Err(AuthError::Unavailable(
+                                "the Redis epoch sentinel changed".into(),
+                            ));
+                        }
+                    }
                     mirror.set_synced(true);
                     mirror.confirm(sent);
                 }

@@ -16,7 +16,12 @@
 //!
 //! Checking a token asks the mirror (no I/O) while it is live, and Redis otherwise (one
 //! pipelined round trip). Redis unreachable then is an error: callers fail closed.
+//!
+//! A serving instance also guards against Redis coming back empty, which would resurrect
+//! every revocation it held: see [`epoch`] (the sentinel `<p>epoch`, PostgreSQL's epoch,
+//! and the prefix-wide "not before" every check applies).
 
+pub mod epoch;
 pub mod event;
 pub mod feed;
 pub mod mirror;
@@ -24,6 +29,7 @@ pub mod mirror;
 use crate::token::AccessClaims;
 use crate::{AuthError, RedisStore};
 use domain::{SessionId, TenantId, UserId};
+use epoch::{EpochGuard, EpochStore};
 use event::{Message, Revocation, Subject};
 use feed::Acks;
 use mirror::Mirror;
@@ -37,6 +43,8 @@ pub enum Revoked {
     Revoked,
     /// Authorization changed after the token was issued: refresh to get current scopes.
     PermissionsChanged,
+    /// Issued before Redis lost its state (see [`epoch`]): sign in again.
+    Reset,
 }
 
 /// The decision, wherever the lists were read.
@@ -76,6 +84,8 @@ pub struct RevocationList {
     instance: u64,
     max_lag: Duration,
     checks: Arc<Checks>,
+    /// `None`: Redis's state is trusted as it is (a process serving no requests).
+    epoch: Option<Arc<EpochGuard>>,
 }
 
 /// A revocation about to be published: its acknowledgements are collected from now on,
@@ -118,7 +128,7 @@ impl RevocationList {
     /// Checks every token against Redis; writes still publish, for other instances'
     /// mirrors, but wait for no acknowledgement.
     pub fn new(redis: RedisStore, access_ttl: Duration) -> Self {
-        Self::build(redis, access_ttl, Duration::ZERO, None)
+        Self::build(redis, access_ttl, Duration::ZERO, None, None)
     }
 
     /// Keeps a mirror in sync (a background task; needs a Tokio runtime) and checks tokens
@@ -129,6 +139,7 @@ impl RevocationList {
             access_ttl,
             max_lag,
             Some(Arc::new(Mirror::new(max_lag))),
+            None,
         )
     }
 
@@ -136,7 +147,25 @@ impl RevocationList {
     /// writes wait for the serving instances' acknowledgements (a feed without a mirror,
     /// which never counts itself among the mirrors to wait for). Needs a Tokio runtime.
     pub fn writer(redis: RedisStore, access_ttl: Duration, max_lag: Duration) -> Self {
-        Self::build(redis, access_ttl, max_lag, None)
+        Self::build(redis, access_ttl, max_lag, None, None)
+    }
+
+    /// A serving instance: [`mirrored`](Self::mirrored) (or [`new`](Self::new) when
+    /// `max_lag` is zero), whose Redis state is checked against the epoch `store` records
+    /// (see [`epoch`]). Call [`establish_epoch`](Self::establish_epoch) before serving.
+    pub fn serving(
+        redis: RedisStore,
+        access_ttl: Duration,
+        max_lag: Duration,
+        store: Box<dyn EpochStore>,
+    ) -> Self {
+        let mirror = (!max_lag.is_zero()).then(|| Arc::new(Mirror::new(max_lag)));
+        let epoch = Arc::new(EpochGuard::new(redis.clone(), store));
+        if max_lag.is_zero() {
+            // No feed to compare at resubscription: a watch does (cheaply: one GET).
+            epoch::spawn_watch(epoch.clone(), Duration::from_secs(1));
+        }
+        Self::build(redis, access_ttl, max_lag, mirror, Some(epoch))
     }
 
     /// Starts the feed unless `max_lag` is zero.
@@ -145,6 +174,7 @@ impl RevocationList {
         access_ttl: Duration,
         max_lag: Duration,
         mirror: Option<Arc<Mirror>>,
+        epoch: Option<Arc<EpochGuard>>,
     ) -> Self {
         let acks = Arc::<Acks>::default();
         let instance = random_id();
@@ -155,6 +185,7 @@ impl RevocationList {
                 acks: acks.clone(),
                 instance,
                 max_lag,
+                epoch: epoch.clone(),
             });
         }
         Self {
@@ -165,7 +196,31 @@ impl RevocationList {
             instance,
             max_lag,
             checks: Arc::default(),
+            epoch,
         }
+    }
+
+    /// Compares Redis's sentinel with the recorded epoch, resetting if Redis lost its state
+    /// (see [`epoch`]); a no-op for a list without an epoch.
+    pub async fn establish_epoch(&self) -> Result<(), AuthError> {
+        match &self.epoch {
+            Some(epoch) => epoch.establish().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `sentinel`, read from [`epoch::sentinel_key`], shows the epoch this process has established (always, for a list without an
+    /// epoch): if not, Redis may have lost markers that cached data relied on.
+    pub fn epoch_matches(&self, sentinel: Option<i64>) -> bool {
+        self.epoch
+            .as_ref()
+            .is_none_or(|epoch| epoch.matches(sentinel))
+    }
+
+    /// How many resets of the prefix this process has seen: whatever it caches that a
+    /// lost Redis marker used to override (API keys) is stale when this changes.
+    pub fn resets(&self) -> u64 {
+        self.epoch.as_ref().map_or(0, |epoch| epoch.resets())
     }
 
     /// How many checks the mirror and Redis have answered.
@@ -209,19 +264,56 @@ impl RevocationList {
 
     /// `Ok(None)` when the token stands.
     pub async fn check(&self, claims: &AccessClaims) -> Result<Option<Revoked>, AuthError> {
-        if let Some(answer) = self.mirror.as_ref().and_then(|m| m.check(claims)) {
-            self.checks.by_mirror.fetch_add(1, Ordering::Relaxed);
-            return Ok(answer);
+        let answer = match self.mirror.as_ref().and_then(|m| m.check(claims)) {
+            Some(answer) => {
+                self.checks.by_mirror.fetch_add(1, Ordering::Relaxed);
+                answer
+            }
+            None => {
+                self.checks.by_redis.fetch_add(1, Ordering::Relaxed);
+                self.check_in_redis(claims).await?
+            }
+        };
+        // Read after the lists: a reset the fallback has just found applies.
+        let reset = self.epoch.as_ref().map_or(0, |epoch| epoch.not_before_ms());
+        if claims.issued_at_ms() < reset {
+            return Ok(Some(Revoked::Reset));
         }
-        self.checks.by_redis.fetch_add(1, Ordering::Relaxed);
-        self.check_in_redis(claims).await
+        Ok(answer)
     }
 
-    /// One pipelined round trip.
+    /// One pipelined round trip, which reads the epoch sentinel too: a Redis that lost its
+    /// state is noticed here even while the mirror is down, and compared (reset) before any
+    /// token is checked against it; if that cannot be done, the check fails (closed).
     async fn check_in_redis(&self, claims: &AccessClaims) -> Result<Option<Revoked>, AuthError> {
+        let Some(epoch) = &self.epoch else {
+            return Ok(self.read_lists(claims).await?.1);
+        };
+        let seen = epoch.current();
+        let (sentinel, answer) = self.read_lists(claims).await?;
+        if epoch.matches(sentinel) {
+            return Ok(answer);
+        }
+        epoch.establish_unless_moved(Some(seen)).await?;
+        let (sentinel, answer) = self.read_lists(claims).await?;
+        if epoch.matches(sentinel) {
+            Ok(answer)
+        } else {
+            Err(AuthError::Unavailable(
+                "the Redis epoch is not established".into(),
+            ))
+        }
+    }
+
+    /// The epoch sentinel and the verdict of the lists, in one pipelined round trip.
+    async fn read_lists(
+        &self,
+        claims: &AccessClaims,
+    ) -> Result<(Option<i64>, Option<Revoked>), AuthError> {
         let user = UserId(claims.sub);
         let mut pipe = redis::pipe();
-        pipe.exists(self.jti_key(claims.jti))
+        pipe.get(epoch::sentinel_key(&self.redis))
+            .exists(self.jti_key(claims.jti))
             .exists(self.sid_key(SessionId(claims.sid)))
             .get(self.user_key(user));
         if let Some(tid) = claims.tid {
@@ -229,20 +321,29 @@ impl RevocationList {
                 .get(self.member_key(TenantId(tid), user));
         }
         let mut conn = self.redis.conn();
-        let (jti, sid, marks): (bool, bool, Vec<Option<i64>>) = if claims.tid.is_some() {
-            let (jti, sid, u, t, m): (bool, bool, Option<i64>, Option<i64>, Option<i64>) = self
-                .redis
-                .call(async move { pipe.query_async(&mut conn).await })
-                .await?;
-            (jti, sid, vec![u, t, m])
-        } else {
-            let (jti, sid, u): (bool, bool, Option<i64>) = self
-                .redis
-                .call(async move { pipe.query_async(&mut conn).await })
-                .await?;
-            (jti, sid, vec![u])
-        };
-        Ok(verdict(claims, jti, sid, marks))
+        type WithTenant = (
+            Option<i64>,
+            bool,
+            bool,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let (sentinel, jti, sid, marks): (Option<i64>, bool, bool, Vec<Option<i64>>) =
+            if claims.tid.is_some() {
+                let (sentinel, jti, sid, u, t, m): WithTenant = self
+                    .redis
+                    .call(async move { pipe.query_async(&mut conn).await })
+                    .await?;
+                (sentinel, jti, sid, vec![u, t, m])
+            } else {
+                let (sentinel, jti, sid, u): (Option<i64>, bool, bool, Option<i64>) = self
+                    .redis
+                    .call(async move { pipe.query_async(&mut conn).await })
+                    .await?;
+                (sentinel, jti, sid, vec![u])
+            };
+        Ok((sentinel, verdict(claims, jti, sid, marks)))
     }
 
     /// `revocation`, ready to publish, its acknowledgements collected from now on.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod invitations;
 pub mod memberships;
 pub mod projects;
+pub mod redis_epochs;
 pub mod roles;
 pub mod tenants;
 pub mod users;
