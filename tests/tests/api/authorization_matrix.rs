@@ -247,10 +247,32 @@ async fn call(app: &TestApp, op: &Operation, path: &str, credential: Credential<
         Credential::Bearer(token) => request = request.bearer_auth(token),
         Credential::ApiKey(key) => request = request.header("x-api-key", key),
     }
+    let authenticated = !matches!(credential, Credential::None);
     if matches!(op.method, Method::POST | Method::PUT | Method::PATCH) {
         request = request.json(&json!({}));
     }
-    request.send().await.unwrap().status().as_u16()
+    let response = request.send().await.unwrap();
+    assert_response_headers(&response, op, authenticated);
+    response.status().as_u16()
+}
+
+/// SPEC §8: every response, whoever made it (guard, extractor, handler), carries the
+/// security headers and a request id; every response to credentials is `no-store`.
+fn assert_response_headers(response: &reqwest::Response, op: &Operation, authenticated: bool) {
+    let headers = response.headers();
+    let what = format!("{} {} → {}", op.method, op.path, response.status());
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    assert!(headers.contains_key("x-request-id"), "{what}");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"),
+        "{what}"
+    );
+    if authenticated {
+        assert_eq!(headers["cache-control"], "no-store", "{what}");
+    }
 }
 
 #[tokio::test]
