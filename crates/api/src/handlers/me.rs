@@ -201,14 +201,16 @@ pub async fn change_password(
         .hash(SecretString::from(new_password.expose().to_owned()))
         .await?;
     let id = principal.user;
+    let current = principal.session()?;
+    // The other sessions are revoked before the change commits (a request cancelled after
+    // COMMIT cannot leave them alive) and again after (one started in between with the
+    // old password is caught too) — SPEC §8.
+    state.sessions.revoke_all(id, Some(current)).await?;
     persistence::global(&state.db, move |conn| {
         Box::pin(async move { users::change_password(conn, id, &hash).await })
     })
     .await?;
-    state
-        .sessions
-        .revoke_all(principal.user, Some(principal.session()?))
-        .await?;
+    state.sessions.revoke_all(id, Some(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
