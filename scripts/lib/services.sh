@@ -109,28 +109,22 @@ DECLARE
   obj record;
 BEGIN
   FOR obj IN
-    SELECT c.oid::regclass AS name FROM pg_class c
+    SELECT 'TABLE' AS kind, c.oid::regclass::text AS name FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relowner = app AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
       -- sequences of serial/identity columns follow their table
       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                       AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
-  LOOP
-    EXECUTE format('ALTER TABLE %s OWNER TO $GH_DB_OWNER', obj.name);
-  END LOOP;
-  FOR obj IN
-    SELECT p.oid::regprocedure AS name FROM pg_proc p
+    UNION ALL
+    SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND p.proowner = app
-  LOOP
-    EXECUTE format('ALTER ROUTINE %s OWNER TO $GH_DB_OWNER', obj.name);
-  END LOOP;
-  FOR obj IN
-    SELECT t.oid::regtype AS name FROM pg_type t
+    UNION ALL
+    SELECT 'TYPE', t.oid::regtype::text FROM pg_type t
     JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE n.nspname = 'public' AND t.typowner = app AND t.typtype IN ('e', 'd')
   LOOP
-    EXECUTE format('ALTER TYPE %s OWNER TO $GH_DB_OWNER', obj.name);
+    EXECUTE format('ALTER %s %s OWNER TO $GH_DB_OWNER', obj.kind, obj.name);
   END LOOP;
   IF (SELECT nspowner FROM pg_namespace WHERE nspname = 'public') = app THEN
     ALTER SCHEMA public OWNER TO $GH_DB_OWNER;

@@ -219,6 +219,41 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// A request with an `X-API-Key` (and a JSON body, if given).
+    pub async fn send_with_key(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Creates an API key in `tenant` with `token`; returns the key.
+    pub async fn new_api_key(&self, token: &str, tenant: &str, scopes: &[&str]) -> String {
+        let response = self
+            .send_with(
+                reqwest::Method::POST,
+                &format!("/api/v1/tenants/{tenant}/api-keys"),
+                token,
+                Some(serde_json::json!({"name": "probe", "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        response.json::<serde_json::Value>().await.unwrap()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Signs up `email` with a new tenant `slug`.
     pub async fn sign_up(&self, email: &str, slug: &str) -> Account {
         let response = self
@@ -409,4 +444,18 @@ impl TestApp {
             slug: owner_account.slug.clone(),
         }
     }
+}
+
+/// SPEC §8: what every response carries, whoever made it (guard, router, handler).
+pub fn assert_security_headers(response: &reqwest::Response, what: &str) {
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    assert!(headers.contains_key("x-request-id"), "{what}");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"),
+        "{what}"
+    );
 }

@@ -12,4 +12,7 @@ pub mod db;
 pub mod logs;
 pub mod services;
 
-pub use app::{Account, PASSWORD, TestApp, TestAppBuilder, Tokens, claims_of, header_of};
+pub use app::{
+    Account, PASSWORD, TestApp, TestAppBuilder, Tokens, assert_security_headers, claims_of,
+    header_of,
+};

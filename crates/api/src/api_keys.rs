@@ -37,6 +37,8 @@ type UsageStamps = HashMap<(TenantId, Uuid), DateTime<Utc>>;
 /// Failed API key presentations allowed per client address (IPv6: per /64) a minute,
 /// before the address is refused with 429 ahead of any lookup.
 pub const FAILURES_PER_MINUTE: u32 = 30;
+/// The rate-limit scope of failed presentations.
+const FAILURES: &str = "apikey-failures";
 /// Bound of the negative cache (key ids known not to exist); emptied when full.
 const MISSES_MAX: usize = 10_000;
 
@@ -64,7 +66,7 @@ pub struct ApiKeys {
     cache_ttl: Duration,
     /// Redis resets seen (SPEC §14): a reset lost the revocation markers that overrode
     /// cached rows, so the cache is dropped when the count moves.
-    resets: Option<(auth::revocation::RevocationList, Arc<AtomicU64>)>,
+    seen_resets: Arc<AtomicU64>,
 }
 
 fn rejected() -> ApiError {
@@ -81,6 +83,7 @@ impl ApiKeys {
         cache_ttl: Duration,
     ) -> Self {
         Self {
+            seen_resets: Arc::new(AtomicU64::new(revocations.resets())),
             limiter: RateLimiter::new(redis.clone()),
             db,
             redis,
@@ -90,23 +93,12 @@ impl ApiKeys {
             misses: Arc::default(),
             used: Arc::default(),
             cache_ttl,
-            resets: None,
         }
     }
 
     /// Makes a new key (its checksum under this deployment's key).
     pub fn generate(&self) -> auth::api_key::GeneratedKey {
         self.codec.generate()
-    }
-
-    /// Drops the cache whenever `revocations` sees Redis reset (see `auth::revocation::epoch`).
-    pub fn dropping_cache_on_reset(
-        mut self,
-        revocations: auth::revocation::RevocationList,
-    ) -> Self {
-        let seen = revocations.resets();
-        self.resets = Some((revocations, Arc::new(AtomicU64::new(seen))));
-        self
     }
 
     fn revoked_key(&self, id: Uuid) -> String {
@@ -190,11 +182,10 @@ impl ApiKeys {
 
     fn cached(&self, key_id: &str) -> Option<Arc<Cached>> {
         let mut cache = self.cache.lock().ok()?;
-        if let Some((revocations, seen)) = &self.resets {
-            let now = revocations.resets();
-            if seen.swap(now, Ordering::AcqRel) != now {
-                cache.clear();
-            }
+        // A Redis reset (SPEC §14) lost the revocation markers that overrode cached rows.
+        let resets = self.revocations.resets();
+        if self.seen_resets.swap(resets, Ordering::AcqRel) != resets {
+            cache.clear();
         }
         cache
             .get(key_id)
@@ -224,13 +215,11 @@ impl ApiKeys {
     async fn refuse(&self, bucket: &str) -> ApiError {
         match self
             .limiter
-            .check("apikey-failures", bucket, FAILURES_PER_MINUTE)
+            .check(FAILURES, bucket, FAILURES_PER_MINUTE)
             .await
         {
             Ok(Ok(())) => rejected(),
-            Ok(Err(wait)) => ApiError::TooManyRequests {
-                retry_after_secs: wait.secs(),
-            },
+            Ok(Err(wait)) => wait.into(),
             Err(error) => error.into(),
         }
     }
@@ -241,9 +230,7 @@ impl ApiKeys {
         presented: &str,
         client: Option<IpAddr>,
     ) -> Result<Principal, ApiError> {
-        let bucket = client
-            .map(auth::rate_limit::client_bucket)
-            .unwrap_or_else(|| "unknown".into());
+        let bucket = auth::rate_limit::client_bucket(client);
         let Some((key_id, secret)) = self.codec.parse(presented) else {
             return Err(self.refuse(&bucket).await);
         };
@@ -254,15 +241,9 @@ impl ApiKeys {
                     return Err(self.refuse(&bucket).await);
                 }
                 // Database work only for an address that has not been failing.
-                if let Err(wait) = self
-                    .limiter
-                    .peek("apikey-failures", &bucket, FAILURES_PER_MINUTE)
-                    .await?
-                {
-                    return Err(ApiError::TooManyRequests {
-                        retry_after_secs: wait.secs(),
-                    });
-                }
+                self.limiter
+                    .peek(FAILURES, &bucket, FAILURES_PER_MINUTE)
+                    .await??;
                 match self.load(key_id).await? {
                     Some(entry) => entry,
                     None => {
@@ -300,10 +281,7 @@ impl ApiKeys {
             return Err(self.refuse(&bucket).await);
         }
         // A Redis that lost its state (SPEC §14) lost the markers too: trust the database.
-        let lost = self
-            .resets
-            .as_ref()
-            .is_some_and(|(revocations, _)| !revocations.epoch_matches(sentinel));
+        let lost = !self.revocations.epoch_matches(sentinel);
         if lost
             || [tenant_mark, user_mark, member_mark]
                 .into_iter()

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use auth::password::{HashParams, PasswordHasherPool};
+use auth::revocation::Affected;
 use domain::{BuiltinRole, DisplayName, Email, NewPassword, Slug, TenantId, TenantName, UserId};
 use persistence::repo::{memberships, roles, tenants, users};
 use persistence::{PgPool, PoolSettings};
@@ -177,12 +178,9 @@ pub async fn set_user_disabled(
     } else {
         domain::UserStatus::Active
     };
-    persistence::global(&db, move |conn| {
-        Box::pin(users::set_status(conn, id, status))
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    if disabled {
+    // Disabling: the user's tokens are marked before the change and again after it (SPEC
+    // §8), so no crash in between leaves a disabled user's tokens standing.
+    let revocations = if disabled {
         use secrecy::ExposeSecret;
         let redis = auth::RedisStore::connect(
             config.redis_url.expose_secret(),
@@ -192,6 +190,20 @@ pub async fn set_user_disabled(
         .map_err(|e| e.to_string())?;
         // The revocations below wait for every serving instance to apply them.
         let revocations = config.revocation_writer(redis.clone());
+        revocations
+            .before_commit(&[Affected::User(id)])
+            .await
+            .map_err(|e| e.to_string())?;
+        Some((redis, revocations))
+    } else {
+        None
+    };
+    persistence::global(&db, move |conn| {
+        Box::pin(users::set_status(conn, id, status))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some((redis, revocations)) = revocations {
         let sessions = auth::sessions::SessionStore::new(
             redis,
             config.session_settings(),
@@ -202,7 +214,7 @@ pub async fn set_user_disabled(
             .await
             .map_err(|e| e.to_string())?;
         revocations
-            .user_changed(id)
+            .mark(&[Affected::User(id)])
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -212,6 +212,15 @@ impl From<AuthError> for ApiError {
     }
 }
 
+/// A rate limit or lockout said "not yet": 429 with `Retry-After`.
+impl From<auth::rate_limit::RetryAfter> for ApiError {
+    fn from(wait: auth::rate_limit::RetryAfter) -> Self {
+        ApiError::TooManyRequests {
+            retry_after_secs: wait.secs(),
+        }
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(error: ValidationError) -> Self {
         ApiError::validation(error.field, error.message)

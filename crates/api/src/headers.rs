@@ -83,8 +83,8 @@ pub async fn set_response_headers<B: MessageBody>(
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let settings = req
         .app_data::<web::Data<ResponseHeaders>>()
-        .map(|s| s.get_ref().clone())
-        .unwrap_or_else(|| ResponseHeaders::new(0));
+        .cloned()
+        .unwrap_or_else(|| web::Data::new(ResponseHeaders::new(0)));
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let authenticated = carries_credentials(&req);
     match next.call(req).await {

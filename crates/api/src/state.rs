@@ -45,8 +45,7 @@ impl AppState {
             auth::api_key::ApiKeyCodec::new(config.data_key.expose_secret()),
             revocations.clone(),
             config.api_key_cache,
-        )
-        .dropping_cache_on_reset(revocations.clone());
+        );
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -1,6 +1,6 @@
 //! Abuse resistance in Redis, so limits hold across instances: a GCRA rate limiter (one
 //! atomic script: no read-then-write race) and a per-username lockout with doubling
-//! backoff. Keys: `<p>rl:<scope>:<client>` and `<p>lock:<scope>:<sha256 of the subject>`.
+//! backoff. Keys: `<p>rl:<scope>:<client>` and `<p>lock:<flow>:<sha256 of the subject>`.
 
 use crate::{AuthError, RedisStore};
 use redis::Script;
@@ -36,8 +36,12 @@ impl RetryAfter {
 
 /// The rate-limit bucket of a client address: IPv4 per address (IPv4-mapped IPv6 counts
 /// as IPv4), IPv6 per /64 — one subscriber usually holds a whole /64, so limiting per
-/// address would give an attacker 2^64 buckets (SPEC §8).
-pub fn client_bucket(ip: std::net::IpAddr) -> String {
+/// address would give an attacker 2^64 buckets (SPEC §8). Clients of no known address
+/// share one bucket.
+pub fn client_bucket(ip: Option<std::net::IpAddr>) -> String {
+    let Some(ip) = ip else {
+        return "unknown".into();
+    };
     match ip {
         std::net::IpAddr::V4(v4) => v4.to_string(),
         std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -117,6 +121,25 @@ fn gcra_parameters(per_minute: u32) -> (u64, u64) {
     (interval_us, interval_us * (per_minute - 1))
 }
 
+/// What is being guessed at: each flow locks on its own, so a login for "x" never locks
+/// x's password change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guessed {
+    /// A password, by the email (or any string) submitted as the username.
+    Login,
+    /// The current password of a signed-in user, by user id.
+    PasswordChange,
+}
+
+impl Guessed {
+    fn as_str(self) -> &'static str {
+        match self {
+            Guessed::Login => "login",
+            Guessed::PasswordChange => "password-change",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Lockout {
     redis: RedisStore,
@@ -133,13 +156,12 @@ impl Lockout {
         }
     }
 
-    /// Keyed by what is guessed at (`scope`: `login`, `password-change`, …) and the
-    /// submitted subject, normalised, whether or not such an account exists. Scopes keep
-    /// one flow from locking another (a login for "x" never locks x's password change).
-    fn key(&self, scope: &str, subject: &str) -> String {
+    /// Keyed by what is guessed at and the submitted subject, normalised, whether or not
+    /// such an account exists.
+    fn key(&self, guessed: Guessed, subject: &str) -> String {
         let digest = Sha256::digest(subject.trim().to_lowercase().as_bytes());
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        self.redis.key(&format!("lock:{scope}:{hex}"))
+        self.redis.key(&format!("lock:{}:{hex}", guessed.as_str()))
     }
 
     /// Counts an attempt for `username` before its secret is verified, atomically
@@ -147,12 +169,12 @@ impl Lockout {
     /// clears the count ([`succeeded`](Self::succeeded)); a failure needs no second call.
     pub async fn attempt(
         &self,
-        scope: &str,
+        guessed: Guessed,
         subject: &str,
     ) -> Result<Result<(), RetryAfter>, AuthError> {
         let mut invocation = LOCKOUT_ATTEMPT.prepare_invoke();
         invocation
-            .key(self.key(scope, subject))
+            .key(self.key(guessed, subject))
             .arg(self.threshold)
             .arg(self.base.as_millis() as u64)
             .arg(MAX_LOCK.as_millis() as u64)
@@ -171,8 +193,8 @@ impl Lockout {
     }
 
     /// A successful login clears the username's attempts.
-    pub async fn succeeded(&self, scope: &str, subject: &str) -> Result<(), AuthError> {
-        let key = self.key(scope, subject);
+    pub async fn succeeded(&self, guessed: Guessed, subject: &str) -> Result<(), AuthError> {
+        let key = self.key(guessed, subject);
         let mut conn = self.redis.conn();
         self.redis
             .call(async move {
@@ -191,20 +213,24 @@ mod tests {
 
     #[test]
     fn ipv6_clients_share_their_64_and_mapped_ipv4_counts_as_ipv4() {
-        let a = client_bucket("2001:db8:1:2:aaaa::1".parse().unwrap());
-        let b = client_bucket("2001:db8:1:2:ffff:1:2:3".parse().unwrap());
-        let other = client_bucket("2001:db8:1:3::1".parse().unwrap());
+        let a = client_bucket(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        let b = client_bucket(Some("2001:db8:1:2:ffff:1:2:3".parse().unwrap()));
+        let other = client_bucket(Some("2001:db8:1:3::1".parse().unwrap()));
         assert_eq!(a, b);
         assert_eq!(a, "2001:db8:1:2::/64");
         assert_ne!(a, other);
+        assert_eq!(client_bucket(None), "unknown");
         assert_eq!(
-            client_bucket("::ffff:192.0.2.7".parse().unwrap()),
+            client_bucket(Some("::ffff:192.0.2.7".parse().unwrap())),
             "192.0.2.7"
         );
-        assert_eq!(client_bucket("192.0.2.7".parse().unwrap()), "192.0.2.7");
+        assert_eq!(
+            client_bucket(Some("192.0.2.7".parse().unwrap())),
+            "192.0.2.7"
+        );
         assert_ne!(
-            client_bucket("192.0.2.7".parse().unwrap()),
-            client_bucket("192.0.2.8".parse().unwrap())
+            client_bucket(Some("192.0.2.7".parse().unwrap())),
+            client_bucket(Some("192.0.2.8".parse().unwrap()))
         );
     }
 }

@@ -4,7 +4,7 @@
 //! requirement must be one of the few public ones, so a route added without a scope
 //! declaration fails here.
 
-use gatehouse_tests::{Account, TestApp, Tokens, claims_of};
+use gatehouse_tests::{Account, TestApp, Tokens, assert_security_headers, claims_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -93,22 +93,6 @@ struct World {
     root: Account,
     spare_tenant: String,
     eve_tenant: String,
-}
-
-async fn new_key(app: &TestApp, owner: &Tokens, tenant: &str, scopes: &[&str]) -> String {
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{tenant}/api-keys"),
-            &owner.access,
-            Some(json!({"name": "probe", "scopes": scopes})),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn world(app: &TestApp) -> World {
@@ -259,19 +243,10 @@ async fn call(app: &TestApp, op: &Operation, path: &str, credential: Credential<
 /// SPEC §8: every response, whoever made it (guard, extractor, handler), carries the
 /// security headers and a request id; every response to credentials is `no-store`.
 fn assert_response_headers(response: &reqwest::Response, op: &Operation, authenticated: bool) {
-    let headers = response.headers();
     let what = format!("{} {} → {}", op.method, op.path, response.status());
-    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
-    assert!(headers.contains_key("x-request-id"), "{what}");
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'"),
-        "{what}"
-    );
+    assert_security_headers(response, &what);
     if authenticated {
-        assert_eq!(headers["cache-control"], "no-store", "{what}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{what}");
     }
 }
 
@@ -363,7 +338,9 @@ async fn every_operation_enforces_its_declared_access() {
         }
 
         // API keys: where accepted, the same rules; elsewhere, never.
-        let ada_key = new_key(&app, &w.ada_all, &w.ada.tenant_id, &every_tenant_scope).await;
+        let ada_key = app
+            .new_api_key(&w.ada_all.access, &w.ada.tenant_id, &every_tenant_scope)
+            .await;
         if !op.accepts_api_key {
             assert_eq!(
                 call(&app, op, &path, Credential::ApiKey(&ada_key)).await,
@@ -371,7 +348,9 @@ async fn every_operation_enforces_its_declared_access() {
                 "{label}: an API key where none is accepted"
             );
         } else if tenant_route {
-            let eve_key = new_key(&app, &w.eve_all, &w.eve_tenant, &every_tenant_scope).await;
+            let eve_key = app
+                .new_api_key(&w.eve_all.access, &w.eve_tenant, &every_tenant_scope)
+                .await;
             assert_eq!(
                 call(&app, op, &path, Credential::ApiKey(&eve_key)).await,
                 403,
@@ -382,7 +361,9 @@ async fn every_operation_enforces_its_declared_access() {
                 .copied()
                 .filter(|s| !declared.iter().any(|d| d == s))
                 .collect();
-            let lacking = new_key(&app, &w.ada_all, &w.ada.tenant_id, &rest).await;
+            let lacking = app
+                .new_api_key(&w.ada_all.access, &w.ada.tenant_id, &rest)
+                .await;
             assert_eq!(
                 call(&app, op, &path, Credential::ApiKey(&lacking)).await,
                 403,
@@ -390,7 +371,9 @@ async fn every_operation_enforces_its_declared_access() {
             );
             for alternative in &op.alternatives {
                 let scopes: Vec<&str> = alternative.iter().map(String::as_str).collect();
-                let only = new_key(&app, &w.ada_all, &w.ada.tenant_id, &scopes).await;
+                let only = app
+                    .new_api_key(&w.ada_all.access, &w.ada.tenant_id, &scopes)
+                    .await;
                 let ids = if op.method == Method::GET {
                     ids.clone()
                 } else {

@@ -87,6 +87,9 @@ async fn with_postgres_unreachable_requests_get_503_and_recover_when_it_returns(
     let tokens: Tokens = app.login(&ada, &[]).await;
     let tenant = format!("/api/v1/tenants/{}", ada.tenant_id);
     assert_eq!(app.get_with(&tenant, &tokens.access).await.status(), 200);
+    let key = app
+        .new_api_key(&tokens.access, &ada.tenant_id, &["tenant:read"])
+        .await;
 
     proxy.stop();
     let started = Instant::now();
@@ -105,6 +108,13 @@ async fn with_postgres_unreachable_requests_get_503_and_recover_when_it_returns(
             .status(),
         200
     );
+    // A forged API key (its checksum wrong) is refused with no database work (SPEC §8):
+    // 401, not the 503 a lookup would meet.
+    let forged = format!("{}000000000000", &key[..key.len() - 12]);
+    let refused = app
+        .send_with_key(reqwest::Method::GET, &tenant, &forged, None)
+        .await;
+    assert_eq!(refused.status(), 401);
 
     proxy.restart().await;
     eventually(&app, &tenant, &tokens.access, 200).await;

@@ -1,35 +1,14 @@
 //! SPEC §8 "Hardening": the findings of an attacker-minded review, each probed as the
 //! attacker would.
 
-use gatehouse_tests::{PASSWORD, TestApp, Tokens, claims_of};
+use gatehouse_tests::{PASSWORD, TestApp, Tokens, assert_security_headers, claims_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn create_key(app: &TestApp, token: &str, tenant: &str, scopes: &[&str]) -> String {
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{tenant}/api-keys"),
-            token,
-            Some(json!({"name": "ci", "scopes": scopes})),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn with_key(app: &TestApp, method: Method, path: &str, key: &str) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method.clone(), app.url(path))
-        .header("x-api-key", key);
-    if method == Method::POST {
-        request = request.json(&json!({"name": "From a key", "scopes": ["projects:read"]}));
-    }
-    request.send().await.unwrap()
+    let body = (method == Method::POST)
+        .then(|| json!({"name": "From a key", "scopes": ["projects:read"]}));
+    app.send_with_key(method, path, key, body).await
 }
 
 /// An owner, and an admin (with a key of the admin's) in the owner's tenant.
@@ -40,7 +19,7 @@ async fn admin_with_key(app: &TestApp, scopes: &[&str]) -> (Tokens, String, Stri
         .add_member(&owner, &ada, "bob@example.com", &["admin"])
         .await;
     let admin = app.login(&bob, &[]).await;
-    let key = create_key(app, &admin.access, &ada.tenant_id, scopes).await;
+    let key = app.new_api_key(&admin.access, &ada.tenant_id, scopes).await;
     (owner, ada.tenant_id, bob.user_id, key)
 }
 
@@ -90,13 +69,13 @@ async fn an_api_key_stops_when_its_creator_is_disabled_and_shrinks_when_demoted(
         200
     );
     let invite = app
-        .client
-        .post(app.url(&format!("/api/v1/tenants/{t}/invitations")))
-        .header("x-api-key", &key)
-        .json(&json!({"email": "eve@example.com", "role_ids": []}))
-        .send()
-        .await
-        .unwrap();
+        .send_with_key(
+            Method::POST,
+            &format!("/api/v1/tenants/{t}/invitations"),
+            &key,
+            Some(json!({"email": "eve@example.com", "role_ids": []})),
+        )
+        .await;
     assert_eq!(invite.status(), 403, "members:write left with the demotion");
     // Disabled: the key stops.
     let disabled = app
@@ -449,19 +428,6 @@ async fn tokens_carry_their_issue_time_from_before_the_grants_were_read() {
     let jti: uuid::Uuid = claims["jti"].as_str().unwrap().parse().unwrap();
     let (secs, _) = jti.get_timestamp().unwrap().to_unix();
     assert_eq!(secs as i64, claims["iat"].as_i64().unwrap());
-}
-
-fn assert_security_headers(response: &reqwest::Response, what: &str) {
-    let headers = response.headers();
-    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
-    assert!(headers.contains_key("x-request-id"), "{what}");
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'"),
-        "{what}"
-    );
 }
 
 #[tokio::test]

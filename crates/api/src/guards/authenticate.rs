@@ -25,7 +25,17 @@ pub async fn enforce<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    match authorize(access, &req).await {
+    let verdict = authorize(access, &req).await;
+    proceed(verdict, req, next).await
+}
+
+/// Continues with the request, or answers the refusal here.
+async fn proceed<B: MessageBody>(
+    verdict: Result<(), ApiError>,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match verdict {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
         Err(error) => Ok(req.error_response(error).map_into_right_body()),
     }
@@ -78,10 +88,8 @@ pub async fn tenant_guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    match authorize_tenant(&req).await {
-        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
-        Err(error) => Ok(req.error_response(error).map_into_right_body()),
-    }
+    let verdict = authorize_tenant(&req).await;
+    proceed(verdict, req, next).await
 }
 
 async fn authorize_tenant(req: &ServiceRequest) -> Result<(), ApiError> {

@@ -26,20 +26,11 @@ impl ClientInfo {
     /// Spends one of this client's requests for `scope` (`GATEHOUSE_LOGIN_RATE` a minute);
     /// 429 with `Retry-After` when none are left.
     pub async fn rate_limit(&self, state: &AppState, scope: &str) -> Result<(), ApiError> {
-        let client = self
-            .ip
-            .map(auth::rate_limit::client_bucket)
-            .unwrap_or_else(|| "unknown".into());
-        match state
+        let client = auth::rate_limit::client_bucket(self.ip);
+        Ok(state
             .rate_limiter
             .check(scope, &client, state.config.login_rate)
-            .await?
-        {
-            Ok(()) => Ok(()),
-            Err(wait) => Err(ApiError::TooManyRequests {
-                retry_after_secs: wait.secs(),
-            }),
-        }
+            .await??)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
+use auth::rate_limit::Guessed;
 use chrono::{DateTime, Duration, Utc};
 use domain::{DisplayName, Email, NewPassword, RoleId, ScopeSet, UserId, UserStatus};
 use persistence::models::{Invitation, NewInvitation};
@@ -323,11 +324,10 @@ pub async fn accept_invitation(
                 return Err(ApiError::Internal("validated input missing".into()));
             };
             // Guessing an account's password through an invitation is a login attempt.
-            if let Err(wait) = state.lockout.attempt("login", email.as_str()).await? {
-                return Err(ApiError::TooManyRequests {
-                    retry_after_secs: wait.secs(),
-                });
-            }
+            state
+                .lockout
+                .attempt(Guessed::Login, email.as_str())
+                .await??;
             let secret = SecretString::from(password.expose().to_owned());
             match existing {
                 // The account's own password proves the caller; either way one argon2
@@ -346,7 +346,10 @@ pub async fn accept_invitation(
                                 .into(),
                         )));
                     }
-                    state.lockout.succeeded("login", email.as_str()).await?;
+                    state
+                        .lockout
+                        .succeeded(Guessed::Login, email.as_str())
+                        .await?;
                     (UserId(user.id), None)
                 }
                 None => {

@@ -4,6 +4,7 @@ use crate::handlers::page::{Page, PageQuery, paginate};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use auth::password::Verification;
+use auth::rate_limit::Guessed;
 use domain::{DisplayName, NewPassword};
 use persistence::models::User;
 use persistence::repo::{memberships, tenants, users};
@@ -178,11 +179,10 @@ pub async fn change_password(
     // A stolen access token must not become an oracle for the current password: the
     // guesses are counted (before verifying) and locked out like logins (SPEC §8).
     let subject = principal.user.to_string();
-    if let Err(wait) = state.lockout.attempt("password-change", &subject).await? {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs: wait.secs(),
-        });
-    }
+    state
+        .lockout
+        .attempt(Guessed::PasswordChange, &subject)
+        .await??;
     let verdict = state
         .hasher
         .verify(
@@ -195,7 +195,10 @@ pub async fn change_password(
             "the current password is incorrect".into(),
         ));
     }
-    state.lockout.succeeded("password-change", &subject).await?;
+    state
+        .lockout
+        .succeeded(Guessed::PasswordChange, &subject)
+        .await?;
     let hash = state
         .hasher
         .hash(SecretString::from(new_password.expose().to_owned()))

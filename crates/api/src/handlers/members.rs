@@ -232,7 +232,7 @@ pub async fn update_member(
         })
     })
     .await??;
-    state.revocations.after_commit(&affected).await?;
+    state.revocations.mark(&affected).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -290,7 +290,7 @@ pub async fn remove_member(
         })
     })
     .await??;
-    state.revocations.after_commit(&affected).await?;
+    state.revocations.mark(&affected).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -379,6 +379,6 @@ pub async fn set_member_roles(
         })
     })
     .await??;
-    state.revocations.after_commit(&affected).await?;
+    state.revocations.mark(&affected).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }

@@ -11,6 +11,7 @@ use crate::tokens::{self, IssueTime, TokenResponse, available_scopes, token_http
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
+use auth::rate_limit::Guessed;
 use auth::sessions::{NewSession, Rotation, SessionStore};
 use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
 use persistence::models::User;
@@ -175,7 +176,7 @@ async fn password_grant(
     let tenant_param = params.get("tenant").filter(|t| !t.is_empty()).cloned();
     // The attempt is counted before the password is checked, atomically: parallel
     // guesses cannot exceed the threshold (SPEC §8).
-    if let Err(wait) = state.lockout.attempt("login", username).await? {
+    if let Err(wait) = state.lockout.attempt(Guessed::Login, username).await? {
         return Err(OAuthError::new(
             TooManyRequests {
                 retry_after_secs: wait.secs(),
@@ -232,7 +233,7 @@ async fn password_grant(
             return Err(OAuthError::new(InvalidGrant, BAD_CREDENTIALS));
         }
     };
-    state.lockout.succeeded("login", username).await?;
+    state.lockout.succeeded(Guessed::Login, username).await?;
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
         return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
     }

@@ -74,7 +74,7 @@ async fn set_status(
     .ok_or(ApiError::NotFound)?;
     if status == TenantStatus::Suspended {
         // Every token for the tenant stops at its next request.
-        state.revocations.after_commit(&affected).await?;
+        state.revocations.mark(&affected).await?;
     }
     Ok(HttpResponse::Ok().json(TenantResponse::from(updated)))
 }

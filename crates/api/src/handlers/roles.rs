@@ -292,7 +292,7 @@ pub async fn update_role(
     .map_err(name_conflict)??;
     state
         .revocations
-        .after_commit(&holders_affected(tenant, &holders))
+        .mark(&holders_affected(tenant, &holders))
         .await?;
     Ok(HttpResponse::Ok().json(RoleResponse::from(role)))
 }
@@ -357,7 +357,7 @@ pub async fn delete_role(
     .await??;
     state
         .revocations
-        .after_commit(&holders_affected(tenant, &holders))
+        .mark(&holders_affected(tenant, &holders))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

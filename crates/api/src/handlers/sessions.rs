@@ -4,6 +4,7 @@ use crate::handlers::client::ClientInfo;
 use crate::handlers::page::{Page, PageQuery, paginate};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use auth::revocation::Affected;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{SessionId, TenantId};
 use persistence::repo::audit::{self, AuditRecord};
@@ -131,7 +132,10 @@ pub async fn log_out_everywhere(
     let sessions = state.sessions.list(principal.user).await?;
     state.sessions.revoke_all(principal.user, None).await?;
     // Also refuse any token issued before now, whatever session it claims.
-    state.revocations.user_changed(principal.user).await?;
+    state
+        .revocations
+        .mark(&[Affected::User(principal.user)])
+        .await?;
     let mut by_tenant: BTreeMap<TenantId, Vec<SessionId>> = BTreeMap::new();
     for session in sessions {
         if let Some(tenant) = session.tenant {

@@ -361,10 +361,18 @@ impl RevocationList {
     /// After `announcement` was written and published: applies it here at once, then
     /// waits (at most `max_lag`) for every other instance whose mirror was live lately.
     pub async fn settle(&self, announcement: Announcement) {
+        self.settle_all(vec![announcement]).await;
+    }
+
+    /// [`settle`](Self::settle) for several announcements written together: one read of
+    /// the registry of live instances, then the waits side by side.
+    async fn settle_all(&self, announcements: Vec<Announcement>) {
         if let Some(mirror) = &self.mirror {
-            mirror.apply(announcement.revocation);
+            for announcement in &announcements {
+                mirror.apply(announcement.revocation);
+            }
         }
-        if self.max_lag.is_zero() {
+        if self.max_lag.is_zero() || announcements.is_empty() {
             return;
         }
         // Stamps are a heartbeat (max_lag / 4) apart; the margin absorbs clock skew
@@ -376,9 +384,12 @@ impl RevocationList {
             Err(_) => vec![u64::MAX],
         };
         if !expected.is_empty() {
-            self.acks
-                .wait(announcement.id, &expected, self.max_lag)
-                .await;
+            futures_util::future::join_all(
+                announcements
+                    .iter()
+                    .map(|a| self.acks.wait(a.id, &expected, self.max_lag)),
+            )
+            .await;
         }
     }
 
@@ -392,40 +403,6 @@ impl RevocationList {
         chrono::Utc::now().timestamp_millis() + ttl.as_millis() as i64
     }
 
-    /// SET `key` = `value` for `ttl`, and announce `revocation`, in one MULTI.
-    async fn write(
-        &self,
-        key: String,
-        value: i64,
-        ttl: Duration,
-        revocation: Revocation,
-    ) -> Result<(), AuthError> {
-        let announcement = self.announce(revocation);
-        let message = announcement.message().to_owned();
-        let channel = self.channel();
-        let mut conn = self.redis.conn();
-        self.redis
-            .call(async move {
-                redis::pipe()
-                    .atomic()
-                    .cmd("SET")
-                    .arg(&key)
-                    .arg(value)
-                    .arg("EX")
-                    .arg(ttl.as_secs().max(1))
-                    .ignore()
-                    .cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(message)
-                    .ignore()
-                    .query_async::<()>(&mut conn)
-                    .await
-            })
-            .await?;
-        self.settle(announcement).await;
-        Ok(())
-    }
-
     /// Revokes one access token until it expires.
     pub async fn revoke_token(&self, claims: &AccessClaims) -> Result<(), AuthError> {
         let remaining =
@@ -434,44 +411,9 @@ impl RevocationList {
             jti: claims.jti,
             until_ms: self.until_ms(remaining),
         };
-        self.write(self.jti_key(claims.jti), 1, remaining, revocation)
-            .await
-    }
-
-    async fn mark(&self, key: String, subject: Subject) -> Result<(), AuthError> {
-        let now = chrono::Utc::now().timestamp_millis();
-        let ttl = self.revocation_ttl();
-        let revocation = Revocation::NotBefore {
-            subject,
-            mark_ms: now,
-            until_ms: self.until_ms(ttl),
-        };
-        self.write(key, now, ttl, revocation).await
-    }
-
-    /// Every token of `user` issued before now stops working.
-    pub async fn user_changed(&self, user: UserId) -> Result<(), AuthError> {
-        self.mark(self.user_key(user), Subject::User(user.0)).await
-    }
-
-    /// Every token for `tenant` issued before now stops working.
-    pub async fn tenant_changed(&self, tenant: TenantId) -> Result<(), AuthError> {
-        self.mark(self.tenant_key(tenant), Subject::Tenant(tenant.0))
-            .await
-    }
-
-    /// Every token of `user` for `tenant` issued before now stops working.
-    pub async fn membership_changed(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-    ) -> Result<(), AuthError> {
-        self.mark(
-            self.member_key(tenant, user),
-            Subject::Member {
-                tenant: tenant.0,
-                user: user.0,
-            },
+        self.write(
+            vec![(self.jti_key(claims.jti), 1, remaining, revocation)],
+            true,
         )
         .await
     }
@@ -490,28 +432,26 @@ impl RevocationList {
         }
     }
 
-    /// Marks every affected subject in one atomic MULTI (each mark with its announcement),
-    /// so a change touching many (a role's holders) is one round trip, all or nothing.
-    async fn mark_all(&self, affected: &[Affected], wait: bool) -> Result<(), AuthError> {
-        if affected.is_empty() {
+    /// SETs each `key` = `value` for its `ttl` and announces its revocation, all in one
+    /// atomic MULTI (a change touching many subjects — a role's holders — is one round
+    /// trip, all or nothing); then, if `wait`, settles them.
+    async fn write(
+        &self,
+        entries: Vec<(String, i64, Duration, Revocation)>,
+        wait: bool,
+    ) -> Result<(), AuthError> {
+        if entries.is_empty() {
             return Ok(());
         }
-        let now = chrono::Utc::now().timestamp_millis();
-        let ttl = self.revocation_ttl();
         let channel = self.channel();
         let mut pipe = redis::pipe();
         pipe.atomic();
-        let mut announcements = Vec::with_capacity(affected.len());
-        for subject in affected {
-            let (key, subject) = self.mark_of(*subject);
-            let announcement = self.announce(Revocation::NotBefore {
-                subject,
-                mark_ms: now,
-                until_ms: self.until_ms(ttl),
-            });
+        let mut announcements = Vec::with_capacity(entries.len());
+        for (key, value, ttl, revocation) in entries {
+            let announcement = self.announce(revocation);
             pipe.cmd("SET")
                 .arg(&key)
-                .arg(now)
+                .arg(value)
                 .arg("EX")
                 .arg(ttl.as_secs().max(1))
                 .ignore()
@@ -526,7 +466,7 @@ impl RevocationList {
             .call(async move { pipe.query_async::<()>(&mut conn).await })
             .await?;
         if wait {
-            futures_util::future::join_all(announcements.into_iter().map(|a| self.settle(a))).await;
+            self.settle_all(announcements).await;
         } else if let Some(mirror) = &self.mirror {
             for announcement in &announcements {
                 mirror.apply(announcement.revocation);
@@ -535,18 +475,39 @@ impl RevocationList {
         Ok(())
     }
 
+    /// "Not before" = now for every affected subject.
+    async fn mark_all(&self, affected: &[Affected], wait: bool) -> Result<(), AuthError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let ttl = self.revocation_ttl();
+        let entries = affected
+            .iter()
+            .map(|affected| {
+                let (key, subject) = self.mark_of(*affected);
+                let revocation = Revocation::NotBefore {
+                    subject,
+                    mark_ms: now,
+                    until_ms: self.until_ms(ttl),
+                };
+                (key, now, ttl, revocation)
+            })
+            .collect();
+        self.write(entries, wait).await
+    }
+
     /// Inside the unit of work, before COMMIT (SPEC §8): the marks are written and
     /// published, so a crash or a cancelled request after COMMIT cannot leave the change
     /// without them; nothing is waited for while the transaction is open. Call
-    /// [`after_commit`](Self::after_commit) once committed.
+    /// [`mark`](Self::mark) once committed.
     pub async fn before_commit(&self, affected: &[Affected]) -> Result<(), AuthError> {
         self.mark_all(affected, false).await
     }
 
-    /// After COMMIT: the marks again (a token minted from grants read between the first
-    /// marks and the COMMIT carries an earlier issue time, so it is caught), then the wait
-    /// for every instance's acknowledgement.
-    pub async fn after_commit(&self, affected: &[Affected]) -> Result<(), AuthError> {
+    /// Every token of the affected subjects issued before now stops working, on every
+    /// instance before this returns (the wait for acknowledgements). After a committed
+    /// change it is the second write of [`before_commit`](Self::before_commit)'s marks: a
+    /// token minted from grants read between those and the COMMIT carries an earlier issue
+    /// time, so it is caught.
+    pub async fn mark(&self, affected: &[Affected]) -> Result<(), AuthError> {
         self.mark_all(affected, true).await
     }
 
