@@ -14,16 +14,16 @@
 //! `last_used_at` is collected in memory and written in batches.
 
 use crate::error::ApiError;
-use crate::guards::Principal;
+use crate::guards::Caller;
 use auth::RedisStore;
 use auth::api_key::ApiKeyCodec;
 use auth::rate_limit::RateLimiter;
 use auth::revocation::RevocationList;
 use chrono::{DateTime, Utc};
-use domain::{ScopeSet, TenantId, TenantStatus, UserId, UserStatus};
-use persistence::PgPool;
+use domain::{ApiKeyId, ScopeSet, TenantId, TenantStatus, UserId, UserStatus};
 use persistence::models::ApiKey;
 use persistence::repo::{api_keys, memberships, users};
+use persistence::{Mode, PgPool, TenantTx, Tx};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,40 +130,34 @@ impl ApiKeys {
 
     async fn load(&self, key_id: &str) -> Result<Option<Arc<Cached>>, ApiError> {
         let loaded_at_ms = Utc::now().timestamp_millis();
-        let lookup = key_id.to_owned();
-        let Some(tenant) = persistence::global(&self.db, move |conn| {
-            Box::pin(async move { api_keys::tenant_of(conn, &lookup).await })
-        })
-        .await?
+        let Some(tenant) =
+            api_keys::tenant_of(&Tx::global(&self.db, Mode::ReadOnly).await?, key_id).await?
         else {
             return Ok(None);
         };
-        let lookup = key_id.to_owned();
-        let found = persistence::in_tenant(&self.db, tenant, move |conn| {
-            Box::pin(async move {
-                let Some((key, status)) = api_keys::find_by_key_id(conn, tenant, &lookup).await?
-                else {
-                    return Ok(None);
-                };
-                let creator_scopes = match key.created_by.map(UserId) {
-                    Some(creator) => {
-                        let user = users::find(conn, creator).await?;
-                        let grants = memberships::grants_of_user(conn, creator).await?;
-                        let active = user.is_some_and(|u| {
-                            UserStatus::parse(&u.status) == Some(UserStatus::Active)
-                        });
-                        grants
-                            .iter()
-                            .find(|g| g.tenant.id == tenant.0 && g.is_usable())
-                            .filter(|_| active)
-                            .map(|g| g.permissions().intersection(ScopeSet::all_tenant()))
-                    }
-                    None => None,
-                };
-                Ok(Some((key, status, creator_scopes)))
-            })
-        })
-        .await?;
+        let tx = TenantTx::begin(&self.db, tenant, Mode::ReadOnly).await?;
+        let Some((key, status)) = api_keys::find_by_key_id(&tx, key_id).await? else {
+            return Ok(None);
+        };
+        let creator_scopes = match key.created_by.map(UserId) {
+            Some(creator) => {
+                let (user, grants) = futures_util::future::try_join(
+                    users::find(&tx, creator),
+                    memberships::grants_of_user(&tx, creator),
+                )
+                .await?;
+                let active =
+                    user.is_some_and(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active));
+                grants
+                    .iter()
+                    .find(|g| g.tenant.id == tenant.0 && crate::facts::is_usable(g))
+                    .filter(|_| active)
+                    .map(crate::facts::grant_permissions)
+                    .transpose()?
+            }
+            None => None,
+        };
+        let found = Some((key, status, creator_scopes));
         let Some((key, status, creator_scopes)) = found else {
             return Ok(None);
         };
@@ -229,7 +223,7 @@ impl ApiKeys {
         &self,
         presented: &str,
         client: Option<IpAddr>,
-    ) -> Result<Principal, ApiError> {
+    ) -> Result<Caller, ApiError> {
         let bucket = auth::rate_limit::client_bucket(client);
         let Some((key_id, secret)) = self.codec.parse(presented) else {
             return Err(self.refuse(&bucket).await);
@@ -303,12 +297,11 @@ impl ApiKeys {
         }
         let key_scopes = ScopeSet::parse_names(&key.scopes)
             .map_err(|_| ApiError::Internal("an API key row holds an unknown scope".into()))?;
-        Ok(Principal {
-            user: creator,
-            tenant: Some(tenant),
-            scopes: key_scopes.intersection(creator_scopes),
-            session: None,
-            api_key: Some(key.id),
+        Ok(Caller::ApiKey {
+            key: ApiKeyId(key.id),
+            creator,
+            tenant,
+            scopes: domain::policy::api_key_scopes(key_scopes, creator_scopes),
         })
     }
 
@@ -323,10 +316,9 @@ impl ApiKeys {
             by_tenant.entry(tenant).or_default().push((id, at));
         }
         for (tenant, stamps) in by_tenant {
-            persistence::in_tenant(&self.db, tenant, move |conn| {
-                Box::pin(async move { api_keys::touch(conn, tenant, &stamps).await })
-            })
-            .await?;
+            let tx = TenantTx::begin(&self.db, tenant, Mode::ReadWrite).await?;
+            api_keys::touch(&tx, &stamps).await?;
+            tx.commit().await?;
         }
         Ok(())
     }

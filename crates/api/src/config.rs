@@ -130,14 +130,14 @@ impl Config {
         )?;
 
         let bind = parse_or(&get, "GATEHOUSE_BIND", "127.0.0.1:8080".parse().ok(), |v| {
-            v.parse::<SocketAddr>().map_err(|e| e.to_string())
+            Ok(v.parse::<SocketAddr>()?)
         })?;
         let public_url = parse_or(
             &get,
             "GATEHOUSE_PUBLIC_URL",
             Url::parse("http://127.0.0.1:8080").ok(),
             |v| {
-                let url = Url::parse(v).map_err(|e| e.to_string())?;
+                let url = Url::parse(v)?;
                 if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
                     return Err("must be an http(s) URL".into());
                 }
@@ -194,9 +194,7 @@ impl Config {
                        (min, max): (u64, u64),
                        unit: &str|
          -> Result<u64, ConfigError> {
-            let value = parse_or(&get, name, Some(default), |v| {
-                v.parse::<u64>().map_err(|e| e.to_string())
-            })?;
+            let value = parse_or(&get, name, Some(default), |v| Ok(v.parse::<u64>()?))?;
             if !(min..=max).contains(&value) {
                 return Err(invalid(
                     name,
@@ -212,9 +210,7 @@ impl Config {
             bounded(name, default, bounds, "milliseconds").map(Duration::from_millis)
         };
         let positive = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            let value = parse_or(&get, name, Some(default), |v| {
-                v.parse::<u64>().map_err(|e| e.to_string())
-            })?;
+            let value = parse_or(&get, name, Some(default), |v| Ok(v.parse::<u64>()?))?;
             if value == 0 {
                 return Err(invalid(name, "must be greater than 0"));
             }
@@ -509,10 +505,11 @@ fn parse_or<T>(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: Option<T>,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, Box<dyn std::error::Error>>,
 ) -> Result<T, ConfigError> {
     match get(name) {
-        Some(value) => parse(value.trim()).map_err(|message| invalid(name, message)),
+        // The operator reads the parser's own words: "invalid digit found in string".
+        Some(value) => parse(value.trim()).map_err(|cause| invalid(name, cause.to_string())),
         None => default.ok_or_else(|| invalid(name, "is required")),
     }
 }

@@ -7,7 +7,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use auth::AuthError;
 use domain::ValidationError;
-use persistence::PersistenceError;
+use domain::policy::Denied;
+use persistence::{PersistenceError, Unique};
+
+/// The cause of a 5xx, kept for the log (the whole `source()` chain), never sent.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -59,10 +63,10 @@ pub enum ApiError {
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     /// A dependency (Postgres, Redis, the hashing pool) cannot answer: fail closed.
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("service unavailable")]
+    Unavailable(#[source] Cause),
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl ApiError {
@@ -120,9 +124,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            ApiError::Internal(cause) => tracing::error!(error.cause = %cause, "internal error"),
+            ApiError::Internal(cause) => {
+                tracing::error!(error.cause = %chain(cause.as_ref()), "internal error")
+            }
             ApiError::Unavailable(cause) => {
-                tracing::warn!(error.cause = %cause, "dependency unavailable")
+                tracing::warn!(error.cause = %chain(cause.as_ref()), "dependency unavailable")
             }
             _ => {}
         }
@@ -178,6 +184,18 @@ impl ResponseError for ApiError {
     }
 }
 
+/// An error and its causes, outermost first: "a: b: c".
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// RFC 6750 auth-param values are quoted-strings of a restricted character set.
 fn quote_safe(text: &str) -> String {
     text.chars()
@@ -188,14 +206,19 @@ fn quote_safe(text: &str) -> String {
 impl From<PersistenceError> for ApiError {
     fn from(error: PersistenceError) -> Self {
         match error {
-            PersistenceError::Unavailable(cause) => ApiError::Unavailable(cause),
+            PersistenceError::Unavailable(_) => ApiError::Unavailable(Box::new(error)),
             PersistenceError::NotFound => ApiError::NotFound,
             // The constraint's name is schema detail: it never reaches a client (SPEC §8).
-            PersistenceError::Conflict(constraint) => {
-                tracing::debug!(%constraint, "unique constraint conflict");
-                ApiError::Conflict("a resource with these values already exists".into())
-            }
-            other => ApiError::Internal(other.to_string()),
+            PersistenceError::Conflict(unique) => ApiError::Conflict(
+                match unique {
+                    Unique::TenantSlug => "this slug is taken",
+                    Unique::UserEmail => "this email is already registered",
+                    Unique::RoleName => "a role with this name exists",
+                    Unique::Other => "a resource with these values already exists",
+                }
+                .into(),
+            ),
+            other => ApiError::Internal(Box::new(other)),
         }
     }
 }
@@ -203,11 +226,10 @@ impl From<PersistenceError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
-            AuthError::Unavailable(cause) => ApiError::Unavailable(cause),
-            AuthError::Overloaded => {
-                ApiError::Unavailable("password hashing pool saturated".into())
+            AuthError::Unavailable(_) | AuthError::Overloaded => {
+                ApiError::Unavailable(Box::new(error))
             }
-            AuthError::Internal(cause) => ApiError::Internal(cause),
+            AuthError::Internal(_) => ApiError::Internal(Box::new(error)),
         }
     }
 }
@@ -217,6 +239,18 @@ impl From<auth::rate_limit::RetryAfter> for ApiError {
     fn from(wait: auth::rate_limit::RetryAfter) -> Self {
         ApiError::TooManyRequests {
             retry_after_secs: wait.secs(),
+        }
+    }
+}
+
+/// The domain's authorization rules: 409 for a state the change would break, 403 otherwise.
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::LastOwner | Denied::BuiltinRole => ApiError::Conflict(denied.to_string()),
+            Denied::Escalation { .. } | Denied::OwnerOnly(_) | Denied::NotTaskCreator => {
+                ApiError::Forbidden(denied.to_string())
+            }
         }
     }
 }

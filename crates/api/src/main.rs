@@ -123,24 +123,18 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let bind = config.bind;
     let public_url = config.public_url.clone();
-    gatehouse_api::startup::check_database_role(&config)
-        .await
-        .map_err(|e| e.to_string())?;
-    let app = Application::build(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    gatehouse_api::startup::check_database_role(&config).await?;
+    let app = Application::build(config).await?;
     tracing::info!(%bind, docs = %format!("{}docs/", public_url), "gatehouse listening");
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    Ok(app.run_until_stopped().await?)
 }
 
-async fn migrate(config: &Config) -> Result<(), String> {
+async fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
     // As the owner role: the application role may not create or alter tables.
-    let applied = persistence::migrate::run_pending(config.migration_database_url())
-        .await
-        .map_err(|e| e.to_string())?;
+    let applied = persistence::migrate::run_pending(config.migration_database_url()).await?;
     if applied.is_empty() {
         println!("migrations: up to date");
     }

@@ -10,7 +10,7 @@ use auth::revocation::epoch::{Epoch, EpochStore};
 use futures_util::future::BoxFuture;
 use persistence::models::RedisEpoch;
 use persistence::repo::redis_epochs;
-use persistence::{PersistenceError, PgPool};
+use persistence::{Mode, PersistenceError, PgPool, Tx};
 
 pub struct PgEpochStore {
     db: PgPool,
@@ -31,8 +31,8 @@ fn epoch(row: RedisEpoch) -> Epoch {
 
 fn auth_error(error: PersistenceError) -> AuthError {
     match error {
-        PersistenceError::Unavailable(cause) => AuthError::Unavailable(cause),
-        other => AuthError::Internal(other.to_string()),
+        PersistenceError::Unavailable(_) => AuthError::Unavailable(Box::new(error)),
+        other => AuthError::Internal(Box::new(other)),
     }
 }
 
@@ -40,12 +40,13 @@ impl EpochStore for PgEpochStore {
     fn find<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Option<Epoch>, AuthError>> {
         Box::pin(async move {
             let prefix = prefix.to_owned();
-            persistence::global(&self.db, move |conn| {
-                Box::pin(async move { redis_epochs::find(conn, &prefix).await })
-            })
-            .await
-            .map(|row| row.map(epoch))
-            .map_err(auth_error)
+            let tx = Tx::global(&self.db, Mode::ReadOnly)
+                .await
+                .map_err(auth_error)?;
+            redis_epochs::find(&tx, &prefix)
+                .await
+                .map(|row| row.map(epoch))
+                .map_err(auth_error)
         })
     }
 
@@ -56,23 +57,27 @@ impl EpochStore for PgEpochStore {
     ) -> BoxFuture<'a, Result<Epoch, AuthError>> {
         Box::pin(async move {
             let prefix = prefix.to_owned();
-            persistence::global(&self.db, move |conn| {
-                Box::pin(async move { redis_epochs::insert_first(conn, &prefix, first).await })
-            })
-            .await
-            .map(epoch)
-            .map_err(auth_error)
+            let tx = Tx::global(&self.db, Mode::ReadWrite)
+                .await
+                .map_err(auth_error)?;
+            let row = redis_epochs::insert_first(&tx, &prefix, first)
+                .await
+                .map_err(auth_error)?;
+            tx.commit().await.map_err(auth_error)?;
+            Ok(epoch(row))
         })
     }
 
     fn reset<'a>(&'a self, prefix: &'a str, from: i64) -> BoxFuture<'a, Result<Epoch, AuthError>> {
         Box::pin(async move {
             let prefix = prefix.to_owned();
-            let (row, ours) = persistence::global(&self.db, move |conn| {
-                Box::pin(async move { redis_epochs::reset(conn, &prefix, from).await })
-            })
-            .await
-            .map_err(auth_error)?;
+            let tx = Tx::global(&self.db, Mode::ReadWrite)
+                .await
+                .map_err(auth_error)?;
+            let (row, ours) = redis_epochs::reset(&tx, &prefix, from)
+                .await
+                .map_err(auth_error)?;
+            tx.commit().await.map_err(auth_error)?;
             if ours {
                 tracing::warn!(
                     prefix = row.prefix,

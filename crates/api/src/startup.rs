@@ -253,7 +253,7 @@ fn problem_for_bare_errors<B>(
                 .to_lowercase(),
         ),
         503 => ApiError::Unavailable("unavailable".into()),
-        _ => ApiError::Internal(format!("unhandled {status}")),
+        _ => ApiError::Internal(format!("unhandled {status}").into()),
     };
     let (request, _) = response.into_parts();
     let mut replacement = error.error_response();

@@ -36,7 +36,7 @@ impl AppState {
             config.hash_queue,
         )?
         .with_max_wait(config.hash_max_wait);
-        let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.to_string()))?;
+        let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.into()))?;
         let revocations = config.revocation_list(redis.clone(), db.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
         let api_keys = crate::api_keys::ApiKeys::new(

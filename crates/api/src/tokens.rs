@@ -34,15 +34,15 @@ pub struct TokenResponse {
 }
 
 /// What a user may be granted in a tenant (or, tenant-less, on the platform).
-pub fn available_scopes(user: &User, grant: Option<&Grant>) -> ScopeSet {
-    let mut scopes = grant
-        .map(Grant::permissions)
-        .unwrap_or_default()
-        .intersection(ScopeSet::all_tenant());
-    if user.is_platform_admin {
-        scopes.insert(domain::Scope::PlatformAdmin);
-    }
-    scopes
+pub fn available_scopes(user: &User, grant: Option<&Grant>) -> Result<ScopeSet, ApiError> {
+    let granted = match grant {
+        Some(grant) => crate::facts::grant_permissions(grant)?,
+        None => ScopeSet::EMPTY,
+    };
+    Ok(domain::policy::available_scopes(
+        granted,
+        user.is_platform_admin,
+    ))
 }
 
 /// When a token is issued, fixed BEFORE the grants it will carry are read (SPEC §8): the
@@ -90,7 +90,7 @@ pub fn sign_access_token(
     state
         .keys
         .sign(&claims)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// The serialized response of a new pair for session `sid`.
@@ -110,7 +110,7 @@ pub fn pair_json(
         refresh_token,
         scope: scopes.to_string(),
     };
-    serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.to_string()))
+    serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Starts a session and returns its first pair.

@@ -65,7 +65,7 @@ impl Worker {
         }
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
             .hash_password_into_with_memory(password, salt, out, &mut self.blocks[..needed])
-            .map_err(|e| AuthError::Internal(e.to_string()))
+            .map_err(|e| AuthError::Internal(e.into()))
     }
 
     /// A PHC string (`$argon2id$v=19$m=…`) of `password` with the configured parameters and
@@ -76,13 +76,13 @@ impl Worker {
         let params = self.params.clone();
         let mut out = [0u8; 32];
         self.compute(password, &salt, &params, &mut out)?;
-        let internal = |e: argon2::password_hash::Error| AuthError::Internal(e.to_string());
+        let internal = |e: argon2::password_hash::Error| AuthError::Internal(e.into());
         let phc = PasswordHash {
             algorithm: argon2::ARGON2ID_IDENT,
             version: Some(Version::V0x13.into()),
             params: ParamsString::try_from(&params).map_err(internal)?,
-            salt: Some(Salt::new(&salt).map_err(|e| AuthError::Internal(e.to_string()))?),
-            hash: Some(Output::new(&out).map_err(|e| AuthError::Internal(e.to_string()))?),
+            salt: Some(Salt::new(&salt).map_err(|e| AuthError::Internal(e.into()))?),
+            hash: Some(Output::new(&out).map_err(|e| AuthError::Internal(e.into()))?),
         };
         Ok(phc.to_string())
     }
@@ -141,7 +141,7 @@ impl PasswordHasherPool {
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || worker(receiver, Worker::new(params)))
-                .map_err(|e| AuthError::Internal(e.to_string()))?;
+                .map_err(|e| AuthError::Internal(e.into()))?;
         }
         Ok(Self {
             sender,
@@ -235,7 +235,7 @@ fn argon2_params(params: HashParams) -> Result<Params, AuthError> {
         params.parallelism,
         None,
     )
-    .map_err(|e| AuthError::Internal(format!("invalid argon2 parameters: {e}")))
+    .map_err(|e| AuthError::Internal(format!("invalid argon2 parameters: {e}").into()))
 }
 
 fn worker(receiver: Arc<Mutex<Receiver<Job>>>, mut state: Worker) {

@@ -17,7 +17,7 @@ impl RedisStore {
     /// Connects lazily: the server starts, and `/readyz` reports, while Redis is down; the
     /// manager reconnects by itself when Redis returns.
     pub fn connect(url: &str, prefix: &str, timeout: Duration) -> Result<Self, AuthError> {
-        let client = redis::Client::open(url).map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        let client = redis::Client::open(url).map_err(|e| AuthError::Unavailable(e.into()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))

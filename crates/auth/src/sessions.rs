@@ -443,7 +443,7 @@ fn cipher_for(token: &str) -> Result<ChaCha20Poly1305, AuthError> {
     let mut key = [0u8; 32];
     Hkdf::<Sha256>::new(Some(b"gatehouse refresh grace"), token.as_bytes())
         .expand(b"sealed token pair v1", &mut key)
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+        .map_err(|e| AuthError::Internal(e.into()))?;
     Ok(ChaCha20Poly1305::new(&Key::from(key)))
 }
 

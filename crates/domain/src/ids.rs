@@ -36,6 +36,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -60,4 +66,24 @@ id_type!(
 id_type!(
     /// A login session: one refresh-token family.
     SessionId
+);
+id_type!(
+    /// A project of one tenant.
+    ProjectId
+);
+id_type!(
+    /// A task of one project.
+    TaskId
+);
+id_type!(
+    /// An API key of one tenant.
+    ApiKeyId
+);
+id_type!(
+    /// An invitation into one tenant.
+    InvitationId
+);
+id_type!(
+    /// One audit event.
+    AuditEventId
 );

@@ -3,20 +3,27 @@
 //!
 //! Nothing in here performs I/O; every other crate depends on this one.
 
+pub mod audit;
 pub mod email;
 pub mod error;
 pub mod ids;
 pub mod names;
 pub mod password;
 pub mod permission;
+pub mod policy;
 pub mod role;
 pub mod slug;
 pub mod status;
 
+pub use audit::{Action, Target};
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{RoleId, SessionId, TenantId, UserId};
-pub use names::{DisplayName, TenantName};
+pub use ids::{
+    ApiKeyId, AuditEventId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId,
+};
+pub use names::{
+    ApiKeyName, Description, DisplayName, ProjectName, RoleName, TaskTitle, TenantName,
+};
 pub use password::NewPassword;
 pub use permission::{Scope, ScopeSet};
 pub use role::BuiltinRole;

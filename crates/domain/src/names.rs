@@ -13,6 +13,93 @@ fn bounded_text(raw: &str, field: &'static str, max: usize) -> Result<String, Va
     Ok(text.to_owned())
 }
 
+macro_rules! bounded_name {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_CHARS: usize = $max;
+
+            pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+                bounded_text(raw, $field, $max).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+    };
+}
+
+bounded_name!(
+    /// A project's name: 1 to 200 characters.
+    ProjectName, "name", 200
+);
+bounded_name!(
+    /// A task's title: 1 to 500 characters.
+    TaskTitle, "title", 500
+);
+bounded_name!(
+    /// An API key's label: 1 to 100 characters.
+    ApiKeyName, "name", 100
+);
+
+/// Free text describing a resource: at most 2000 characters, may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let text = raw.trim();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                "description",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A custom role's name: 1 to 64 letters, digits, spaces, `-`, `_` or `.`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleName(String);
+
+impl RoleName {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let name = raw.trim();
+        let ok = (1..=Self::MAX_CHARS).contains(&name.chars().count())
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.'));
+        if !ok {
+            return Err(ValidationError::new(
+                "name",
+                "must be 1-64 letters, digits, spaces, '-', '_' or '.'",
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A tenant's human-readable name: 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantName(String);

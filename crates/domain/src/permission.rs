@@ -101,6 +101,11 @@ impl ScopeSet {
         ScopeSet(self.0 & other.0)
     }
 
+    /// The scopes of `self` that `other` lacks.
+    pub fn difference(self, other: ScopeSet) -> ScopeSet {
+        ScopeSet(self.0 & !other.0)
+    }
+
     pub fn is_subset_of(self, other: ScopeSet) -> bool {
         self.0 & !other.0 == 0
     }

@@ -41,7 +41,7 @@ pub async fn inspect(
     let work = async {
         let mut conn = AsyncPgConnection::establish(database_url)
             .await
-            .map_err(|e| PersistenceError::Unavailable(e.to_string()))?;
+            .map_err(|e| PersistenceError::Unavailable(e.into()))?;
         Ok(diesel::sql_query(QUERY)
             .get_result::<DatabaseRole>(&mut conn)
             .await?)

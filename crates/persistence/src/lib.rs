@@ -1,9 +1,9 @@
 //! Gatehouse's PostgreSQL layer: the diesel schema, row types, repositories over
 //! diesel-async, and the unit of work that sets the row-level-security tenant context.
 //!
-//! Repository functions take `&mut AsyncPgConnection` so they compose inside one
-//! transaction; callers obtain that connection from [`tenant_tx::in_tenant`] (tenant data)
-//! or [`tenant_tx::as_user`] / [`tenant_tx::global`], never straight from the pool.
+//! Repository functions take the unit of work they run in — `&TenantTx` for a tenant's
+//! data, `&Tx` for global tables — never a connection straight from the pool; the caller
+//! commits it (see [`tx`]).
 
 pub mod database_role;
 pub mod error;
@@ -12,9 +12,8 @@ pub mod models;
 pub mod pool;
 pub mod repo;
 pub mod schema;
-pub mod tenant_tx;
+pub mod tx;
 
-pub use diesel_async::AsyncPgConnection;
-pub use error::PersistenceError;
+pub use error::{PersistenceError, Unique};
 pub use pool::{PgPool, PoolSettings, build_pool, ping};
-pub use tenant_tx::{as_user, global, in_tenant, read_as_user, read_in_tenant};
+pub use tx::{Mode, TenantTx, Tx};

@@ -16,12 +16,12 @@ pub async fn run_pending(database_url: &str) -> Result<Vec<String>, PersistenceE
     tokio::task::spawn_blocking(move || {
         use diesel::Connection;
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .map_err(|e| PersistenceError::Unavailable(e.to_string()))?;
+            .map_err(|e| PersistenceError::Unavailable(e.into()))?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| PersistenceError::Migration(e.to_string()))?;
+            .map_err(PersistenceError::Migration)?;
         Ok(applied.iter().map(|v| v.to_string()).collect())
     })
     .await
-    .map_err(|e| PersistenceError::Migration(e.to_string()))?
+    .map_err(|e| PersistenceError::Migration(e.into()))?
 }

@@ -54,7 +54,7 @@ pub fn build_pool(url: &str, settings: &PoolSettings) -> Result<PgPool, Persiste
         .create_timeout(Some(settings.timeout))
         .recycle_timeout(Some(settings.timeout))
         .build()
-        .map_err(|e| PersistenceError::Unavailable(e.to_string()))
+        .map_err(|e| PersistenceError::Unavailable(e.into()))
 }
 
 /// One round trip through the pool: the readiness check.

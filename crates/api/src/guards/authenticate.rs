@@ -2,9 +2,10 @@
 //! it (signature, type, issuer, audience, times; a token verified before is recognised by
 //! its exact text), checks the revocation lists (the local mirror, or one Redis round trip
 //! when the mirror is not live; never a database read), enforces the route's declared
-//! scopes, and leaves a [`Principal`] on the request.
+//! scopes, and leaves the [`Caller`] on the request (and, inside a tenant, the
+//! [`TenantContext`]).
 
-use super::{Access, Principal};
+use super::{Access, Caller, TenantContext};
 use crate::error::ApiError;
 use crate::handlers::client::client_ip;
 use crate::state::AppState;
@@ -45,25 +46,22 @@ async fn authorize(access: Access, req: &ServiceRequest) -> Result<(), ApiError>
     if access == Access::Public {
         return Ok(());
     }
-    // Inside the tenant scope its guard has authenticated already.
-    let existing = req.extensions().get::<Principal>().cloned();
-    let principal = match existing {
-        Some(principal) => principal,
+    // Inside the tenant scope its guard has authenticated already, and checked the tenant.
+    let existing = req.extensions().get::<Caller>().cloned();
+    let caller = match existing {
+        Some(caller) => caller,
+        // A tenant route outside the tenant guard: a routing mistake, and it fails closed.
+        None if access.is_tenant() => return Err(ApiError::Unauthorized(None)),
         None => {
             let state = app_state(req)?;
             let client = client_ip(req.request());
-            let principal =
+            let caller =
                 credentials(&state, req.headers(), client, access.accepts_api_keys()).await?;
-            req.extensions_mut().insert(principal.clone());
-            principal
+            req.extensions_mut().insert(caller.clone());
+            caller
         }
     };
-    if access.is_tenant() && principal.tenant.is_none() {
-        return Err(ApiError::Forbidden(
-            "this operation needs a token for the tenant".into(),
-        ));
-    }
-    if !access.allows(principal.scopes) {
+    if !access.allows(caller.scopes()) {
         let wanted = access
             .alternatives()
             .iter()
@@ -95,17 +93,26 @@ pub async fn tenant_guard<B: MessageBody>(
 async fn authorize_tenant(req: &ServiceRequest) -> Result<(), ApiError> {
     let state = app_state(req)?;
     let client = client_ip(req.request());
-    let principal = credentials(&state, req.headers(), client, true).await?;
+    let caller = credentials(&state, req.headers(), client, true).await?;
     let path_tenant = req
         .match_info()
         .get("tenant_id")
         .and_then(|t| t.parse::<TenantId>().ok());
-    if principal.tenant.is_none() || principal.tenant != path_tenant {
-        return Err(ApiError::Forbidden(
-            "this token is not for that tenant".into(),
-        ));
-    }
-    req.extensions_mut().insert(principal);
+    // The one tenant check of a request.
+    let tenant = match (caller.tenant(), path_tenant) {
+        (Some(held), Some(path)) if held == path => held,
+        _ => {
+            return Err(ApiError::Forbidden(
+                "this token is not for that tenant".into(),
+            ));
+        }
+    };
+    let mut extensions = req.extensions_mut();
+    extensions.insert(TenantContext {
+        tenant,
+        caller: caller.clone(),
+    });
+    extensions.insert(caller);
     Ok(())
 }
 
@@ -135,7 +142,7 @@ pub async fn credentials(
     headers: &HeaderMap,
     client: Option<IpAddr>,
     accept_api_key: bool,
-) -> Result<Principal, ApiError> {
+) -> Result<Caller, ApiError> {
     if headers.contains_key(AUTHORIZATION) {
         return authenticate(state, headers).await;
     }
@@ -154,7 +161,7 @@ pub async fn credentials(
 }
 
 /// A user's bearer access token.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = bearer_token(headers)?.ok_or(ApiError::Unauthorized(None))?;
     let claims = state.keys.verify_cached(token).map_err(|error| {
         ApiError::Unauthorized(Some(match error {
@@ -183,11 +190,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
             )));
         }
     }
-    Ok(Principal {
+    Ok(Caller::User {
         user: UserId(claims.sub),
+        session: SessionId(claims.sid),
         tenant: claims.tid.map(TenantId),
         scopes,
-        session: Some(SessionId(claims.sid)),
-        api_key: None,
     })
 }

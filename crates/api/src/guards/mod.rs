@@ -3,9 +3,9 @@
 
 pub mod access;
 pub mod authenticate;
-pub mod principal;
+pub mod caller;
 pub mod tenant;
 
 pub use access::Access;
-pub use principal::Principal;
+pub use caller::Caller;
 pub use tenant::TenantContext;

@@ -1,19 +1,20 @@
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::TenantContext;
-use crate::handlers::client::ClientInfo;
+use crate::error::{ApiError, Problem};
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::roles::check_escalation;
-use crate::handlers::trail;
+use crate::paths::ApiKeyPath;
 use crate::state::AppState;
+use crate::validate::{self, Valid};
+use crate::work::TenantWork;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{ScopeSet, ValidationError};
-use persistence::models::{ApiKey, NewApiKey};
-use persistence::repo::{api_keys, audit};
+use domain::{Action, ApiKeyId, ApiKeyName, Target, policy};
+use persistence::models::ApiKey;
+use persistence::repo::api_keys::{self, KeySpec};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000e1", "name": "ci", "prefix": "gk_a1b2c3d4", "scopes": ["projects:read"], "created_by": "01930000-0000-7000-8000-000000000002", "expires_at": null, "last_used_at": null, "revoked_at": null, "created_at": "2026-11-22T12:00:00Z"}))]
@@ -54,21 +55,17 @@ pub struct CreatedApiKey {
     pub key: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "ci", "scopes": ["projects:read"], "expires_at": "2027-01-01T00:00:00Z"}))]
 pub struct CreateApiKeyRequest {
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(custom(function = "validate::api_key_name"))]
     pub name: String,
     /// A subset of the caller's own scopes.
+    #[validate(custom(function = "validate::tenant_scopes"))]
     pub scopes: Vec<String>,
+    #[validate(custom(function = "validate::in_the_future"))]
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-fn key_name(raw: &str) -> Result<String, ValidationError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ValidationError::new("name", "must be 1-100 characters"));
-    }
-    Ok(name.to_owned())
 }
 
 /// The tenant's API keys (never their secrets).
@@ -76,16 +73,11 @@ fn key_name(raw: &str) -> Result<String, ValidationError> {
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "API keys", body = inline(Page<ApiKeyResponse>))))]
 pub async fn list_api_keys(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(api_keys::list(conn, tenant, after, limit as i64 + 1))
-    })
-    .await?;
+    let rows = api_keys::list(&work.tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |k| k.id, ApiKeyResponse::from)))
 }
 
@@ -100,86 +92,43 @@ pub async fn list_api_keys(
     ))]
 pub async fn create_api_key(
     state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    body: web::Json<CreateApiKeyRequest>,
+    work: TenantWork,
+    body: Valid<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Validator::default();
-    let name = v.check(key_name(&body.name));
-    let scopes = v.check(
-        ScopeSet::parse_names(&body.scopes)
-            .map_err(|e| ValidationError::new("scopes", e.to_string()))
-            .and_then(|s| {
-                if s.is_subset_of(ScopeSet::all_tenant()) {
-                    Ok(s)
-                } else {
-                    Err(ValidationError::new(
-                        "scopes",
-                        "platform:admin is not a tenant scope",
-                    ))
-                }
-            }),
-    );
-    if body.expires_at.is_some_and(|at| at <= Utc::now()) {
-        v.check::<()>(Err(ValidationError::new(
-            "expires_at",
-            "must be in the future",
-        )));
-    }
-    v.finish()?;
-    let (Some(name), Some(scopes)) = (name, scopes) else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
+    let name = ApiKeyName::parse(&body.name)?;
+    let scopes = validate::parse_tenant_scopes(&body.scopes, "scopes")?;
     // A key never mints keys: a leaked key could otherwise outlive its own revocation
     // through keys it made (SPEC §8).
-    if ctx.principal.api_key.is_some() {
-        return Err(ApiError::Forbidden(
-            "API keys cannot create API keys; use a user's token".into(),
-        ));
-    }
-    check_escalation(&ctx, scopes)?;
+    let Some(creator) = work.caller.own_user() else {
+        let message = "API keys cannot create API keys; use a user's token";
+        return Err(ApiError::Forbidden(message.into()));
+    };
+    policy::grant(work.scopes(), scopes)?;
     let generated = state.api_keys.generate();
-    let tenant = ctx.tenant;
-    let expires_at = body.expires_at;
-    let (key_id, secret_hash) = (generated.key_id.clone(), generated.secret_hash.clone());
-    let created = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let key = api_keys::insert(
-                conn,
-                NewApiKey {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    key_id: &key_id,
-                    name: &name,
-                    secret_hash: &secret_hash,
-                    scopes: scopes.names(),
-                    created_by: ctx.created_by(),
-                    expires_at,
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "api_key.created",
-                    format!("api_key:{}", key.id),
-                    serde_json::json!({"scopes": key.scopes}),
-                ),
-            )
-            .await?;
-            Ok(key)
-        })
-    })
+    let spec = KeySpec {
+        key_id: &generated.key_id,
+        secret_hash: &generated.secret_hash,
+        name: &name,
+        scopes,
+        created_by: creator,
+        expires_at: body.expires_at,
+    };
+    let key = api_keys::insert(&work.tx, spec).await?;
+    let details = json!({"scopes": key.scopes});
+    work.audit(
+        Action::ApiKeyCreated,
+        Target::ApiKey(ApiKeyId(key.id)),
+        details,
+    )
     .await?;
+    work.commit().await?;
+    let created = CreatedApiKey {
+        api_key: key.into(),
+        key: generated.full,
+    };
     Ok(HttpResponse::Created()
         .insert_header((CACHE_CONTROL, "no-store"))
-        .json(CreatedApiKey {
-            api_key: created.into(),
-            key: generated.full,
-        }))
+        .json(created))
 }
 
 /// Revoke an API key: refused at once, on every instance.
@@ -188,34 +137,19 @@ pub async fn create_api_key(
     responses((status = 204, description = "Revoked"), (status = 404, description = "No live key with this id in this tenant", body = Problem)))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<ApiKeyPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let revoked = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let revoked = api_keys::revoke(conn, tenant, id).await?;
-            if revoked.is_some() {
-                audit::record(
-                    conn,
-                    tenant,
-                    trail::by(
-                        &ctx,
-                        &client,
-                        "api_key.revoked",
-                        format!("api_key:{id}"),
-                        serde_json::Value::Null,
-                    ),
-                )
-                .await?;
-            }
-            Ok(revoked)
-        })
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    state.api_keys.revoked(&revoked).await?;
+    let key = api_keys::revoke(&work.tx, path.key_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    work.audit(
+        Action::ApiKeyRevoked,
+        Target::ApiKey(path.key_id),
+        Value::Null,
+    )
+    .await?;
+    work.commit().await?;
+    state.api_keys.revoked(&key).await?;
     Ok(HttpResponse::NoContent().finish())
 }

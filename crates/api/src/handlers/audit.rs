@@ -1,9 +1,9 @@
 use crate::error::{ApiError, Problem};
-use crate::guards::TenantContext;
 use crate::handlers::page::{Page, PageQuery};
-use crate::state::AppState;
+use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::Action;
 use persistence::models::AuditEvent;
 use persistence::repo::audit::{self, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -62,22 +62,18 @@ pub struct AuditQuery {
         (status = 400, description = "Malformed filter", body = Problem),
     ))]
 pub async fn list_audit_events(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     filter: web::Query<AuditQuery>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, before) = (page.limit()?, page.after_id()?);
+    let action = filter.action.as_deref().map(parse_action).transpose()?;
     let filter = AuditFilter {
-        action: filter.action.clone(),
+        action,
         actor_id: filter.actor_id,
         since: filter.since,
     };
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move { audit::list(conn, tenant, &filter, before, limit as i64 + 1).await })
-    })
-    .await?;
+    let rows = audit::list(&work.tx, &filter, before, limit as i64 + 1).await?;
     // Newest first: the cursor is the last (oldest) id shown, and the next page goes below it.
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
@@ -85,4 +81,10 @@ pub async fn list_audit_events(
         |e| e.id,
         AuditEventResponse::from,
     )))
+}
+
+/// An action of the catalog (`domain::Action`); anything else names no event.
+fn parse_action(name: &str) -> Result<Action, ApiError> {
+    Action::parse(name)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown audit action `{name}`")))
 }

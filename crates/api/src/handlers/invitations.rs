@@ -1,26 +1,32 @@
 use crate::error::{ApiError, Problem, Validator};
-use crate::guards::TenantContext;
+use crate::facts;
 use crate::guards::authenticate::{authenticate, bearer_token};
 use crate::handlers::client::ClientInfo;
-use crate::handlers::members::{acts_as_owner, is_owner_role};
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::roles::check_escalation;
-use crate::handlers::trail;
+use crate::paths::InvitationPath;
 use crate::state::AppState;
+use crate::validate::{self, Valid};
+use crate::work::{self, TenantWork};
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use chrono::{DateTime, Duration, Utc};
-use domain::{DisplayName, Email, NewPassword, RoleId, ScopeSet, UserId, UserStatus};
-use persistence::models::{Invitation, NewInvitation};
-use persistence::repo::audit::{self, AuditRecord};
+use domain::{
+    Action, DisplayName, Email, InvitationId, NewPassword, RoleId, Target, UserId, UserStatus,
+    policy,
+};
+use persistence::models::Invitation;
 use persistence::repo::{invitations, memberships, roles, users};
+use persistence::{Mode, TenantTx, Tx};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::fmt;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 const INVITATION_TTL_DAYS: i64 = 7;
 
@@ -55,20 +61,30 @@ pub struct CreatedInvitation {
     pub token: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"email": "grace@example.com", "role_ids": ["01930000-0000-7000-8000-0000000000c1"]}))]
 pub struct CreateInvitationRequest {
+    #[schema(format = "email", max_length = 254)]
+    #[validate(custom(function = "validate::email"))]
     pub email: String,
-    pub role_ids: Vec<Uuid>,
+    #[schema(value_type = Vec<Uuid>)]
+    #[validate(length(max = 64, message = "at most 64 roles"))]
+    pub role_ids: Vec<RoleId>,
 }
 
-#[derive(Deserialize, ToSchema)]
+/// `password` and `display_name` are judged once it is known whether the account is new.
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"token": "AZNgW2V1...", "password": "a long and unusual passphrase", "display_name": "Grace"}))]
 pub struct AcceptInvitationRequest {
+    #[schema(min_length = 1, max_length = 512)]
+    #[validate(length(min = 1, max = 512, message = "must be an invitation token"))]
     pub token: String,
     /// For a new account: its password (the policy applies).
+    #[schema(max_length = 1024, format = "password")]
+    #[validate(length(max = 1024, message = "must be at most 1024 bytes"))]
     pub password: Option<String>,
     /// For a new account.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
 }
 
@@ -91,21 +107,11 @@ pub struct AcceptedInvitation {
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Open invitations (tokens are never shown again)", body = inline(Page<InvitationResponse>))))]
 pub async fn list_invitations(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(invitations::list_open(
-            conn,
-            tenant,
-            after,
-            limit as i64 + 1,
-        ))
-    })
-    .await?;
+    let rows = invitations::list_open(&work.tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         limit,
@@ -125,83 +131,57 @@ pub async fn list_invitations(
         (status = 422, description = "Invalid email or unknown role", body = Problem),
     ))]
 pub async fn create_invitation(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    body: web::Json<CreateInvitationRequest>,
+    work: TenantWork,
+    body: Valid<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email)?;
-    let mut role_ids = body.role_ids.clone();
-    role_ids.sort();
-    role_ids.dedup();
-    let tenant = ctx.tenant;
-    let token = auth::invitation::new_token(tenant);
-    let token_hash = auth::invitation::hash(&token);
-    let invitation = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let found = roles::find_many(conn, tenant, &role_ids).await?;
-            if found.len() != role_ids.len() {
-                return Ok(Err(ApiError::validation(
-                    "role_ids",
-                    "contains a role that does not exist in this tenant",
-                )));
-            }
-            let granted = found
-                .iter()
-                .map(|r| ScopeSet::parse_names(&r.permissions).unwrap_or_default())
-                .fold(ScopeSet::EMPTY, ScopeSet::union);
-            if let Err(e) = check_escalation(&ctx, granted) {
-                return Ok(Err(e));
-            }
-            if found.iter().any(is_owner_role) && !acts_as_owner(conn, &ctx).await? {
-                return Ok(Err(ApiError::Forbidden(
-                    "only an owner may grant `owner`".into(),
-                )));
-            }
-            if let Some(user) = users::find_by_email(conn, &email).await?
-                && memberships::find_member(conn, tenant, UserId(user.id))
-                    .await?
-                    .is_some()
-            {
-                return Ok(Err(ApiError::Conflict(
-                    "this email is already a member".into(),
-                )));
-            }
-            let invitation = invitations::insert(
-                conn,
-                NewInvitation {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    email: email.as_str(),
-                    role_ids,
-                    token_hash,
-                    expires_at: Utc::now() + Duration::days(INVITATION_TTL_DAYS),
-                    created_by: ctx.created_by(),
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "member.invited",
-                    format!("invitation:{}", invitation.id),
-                    serde_json::json!({"email": invitation.email}),
-                ),
-            )
-            .await?;
-            Ok(Ok(invitation))
-        })
-    })
-    .await??;
+    let role_ids: Vec<RoleId> = body
+        .role_ids
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let found = roles::find_many(&work.tx, &role_ids).await?;
+    if found.len() != role_ids.len() {
+        let message = "contains a role that does not exist in this tenant";
+        return Err(ApiError::validation("role_ids", message));
+    }
+    policy::invite(work.actor().await?, &facts::role_grants(&found)?)?;
+    if let Some(user) = users::find_by_email(&work.tx, &email).await?
+        && memberships::find_member(&work.tx, UserId(user.id))
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::Conflict("this email is already a member".into()));
+    }
+    let token = auth::invitation::new_token(work.tenant());
+    let expires_at = Utc::now() + Duration::days(INVITATION_TTL_DAYS);
+    let hash = auth::invitation::hash(&token);
+    let invitation = invitations::insert(
+        &work.tx,
+        &email,
+        &role_ids,
+        hash,
+        expires_at,
+        work.caller.user(),
+    )
+    .await?;
+    let target = Target::Invitation(InvitationId(invitation.id));
+    work.audit(
+        Action::MemberInvited,
+        target,
+        json!({"email": invitation.email}),
+    )
+    .await?;
+    work.commit().await?;
+    let created = CreatedInvitation {
+        invitation: invitation.into(),
+        token,
+    };
     Ok(HttpResponse::Created()
         .insert_header((CACHE_CONTROL, "no-store"))
-        .json(CreatedInvitation {
-            invitation: invitation.into(),
-            token,
-        }))
+        .json(created))
 }
 
 /// Revoke an open invitation.
@@ -209,39 +189,17 @@ pub async fn create_invitation(
     params(("tenant_id" = Uuid, Path), ("invitation_id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No open invitation with this id in this tenant", body = Problem)))]
 pub async fn revoke_invitation(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<InvitationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let deleted = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let deleted = invitations::delete_open(conn, tenant, id).await?;
-            if deleted {
-                audit::record(
-                    conn,
-                    tenant,
-                    trail::by(
-                        &ctx,
-                        &client,
-                        "invitation.revoked",
-                        format!("invitation:{id}"),
-                        serde_json::Value::Null,
-                    ),
-                )
-                .await?;
-            }
-            Ok(deleted)
-        })
-    })
-    .await?;
-    if deleted {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
+    if !invitations::delete_open(&work.tx, path.invitation_id).await? {
+        return Err(ApiError::NotFound);
     }
+    let target = Target::Invitation(path.invitation_id);
+    work.audit(Action::InvitationRevoked, target, Value::Null)
+        .await?;
+    work.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 fn no_invitation() -> ApiError {
@@ -269,138 +227,115 @@ pub async fn accept_invitation(
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     client.rate_limit(&state, "accept").await?;
-    let body = body.into_inner();
+    let body = validate::check(body)?;
     let tenant = auth::invitation::tenant_of(&body.token).ok_or_else(no_invitation)?;
     let token_hash = auth::invitation::hash(&body.token);
-    let lookup_hash = token_hash.clone();
-    let invitation = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move { invitations::find_by_hash(conn, tenant, &lookup_hash).await })
-    })
+    let invitation = invitations::find_by_hash(
+        &TenantTx::begin(&state.db, tenant, Mode::ReadOnly).await?,
+        &token_hash,
+    )
     .await?
     .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
     .ok_or_else(no_invitation)?;
     let email = Email::parse(&invitation.email)?;
-    let lookup = email.clone();
-    let existing = persistence::global(&state.db, move |conn| {
-        Box::pin(async move { users::find_by_email(conn, &lookup).await })
-    })
+    let (user_id, new_user) = accepting_user(&state, &req, &body, &email).await?;
+    let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
+    if let Some((display_name, hash)) = &new_user {
+        users::insert(&tx, user_id, &email, display_name, hash, false).await?;
+    } else if memberships::find_member(&tx, user_id).await?.is_some() {
+        return Err(ApiError::Conflict("already a member of this tenant".into()));
+    }
+    // Single use: the claim is an UPDATE ... WHERE accepted_at IS NULL.
+    let claimed = invitations::claim(&tx, &token_hash, user_id)
+        .await?
+        .ok_or_else(no_invitation)?;
+    let wanted: Vec<RoleId> = claimed.role_ids.iter().copied().map(RoleId).collect();
+    let still_there = roles::find_many(&tx, &wanted).await?;
+    let role_ids: Vec<RoleId> = still_there.iter().map(|r| RoleId(r.id)).collect();
+    memberships::insert(&tx, user_id, &role_ids).await?;
+    let target = Target::Invitation(InvitationId(claimed.id));
+    let details = json!({"created_user": new_user.is_some()});
+    work::record(
+        &tx,
+        user_id.0,
+        &client,
+        Action::MemberJoined,
+        target,
+        details,
+    )
     .await?;
-
-    // Either the existing account, proven by its bearer token or its password, or a new
-    // one. Until one of those proves the caller, a registered and an unregistered email
-    // get the same answers (SPEC §8), so an invitation cannot probe who has an account.
-    let (user_id, new_user) = match bearer_token(req.headers())? {
-        Some(_) => {
-            let principal = authenticate(&state, req.headers()).await?;
-            match existing {
-                Some(user)
-                    if principal.api_key.is_none()
-                        && principal.user.0 == user.id
-                        && UserStatus::parse(&user.status) == Some(UserStatus::Active) =>
-                {
-                    (UserId(user.id), None)
-                }
-                _ => {
-                    return Err(ApiError::Forbidden(
-                        "this invitation is for another account".into(),
-                    ));
-                }
-            }
-        }
-        None => {
-            let mut v = Validator::default();
-            let display_name = v.check(DisplayName::parse(
-                body.display_name.as_deref().unwrap_or_default(),
-            ));
-            let password = v.check(NewPassword::parse(
-                body.password.as_deref().unwrap_or_default(),
-                &[
-                    email.as_str(),
-                    body.display_name.as_deref().unwrap_or_default(),
-                ],
-            ));
-            v.finish()?;
-            let (Some(display_name), Some(password)) = (display_name, password) else {
-                return Err(ApiError::Internal("validated input missing".into()));
-            };
-            // Guessing an account's password through an invitation is a login attempt.
-            state
-                .lockout
-                .attempt(Guessed::Login, email.as_str())
-                .await??;
-            let secret = SecretString::from(password.expose().to_owned());
-            match existing {
-                // The account's own password proves the caller; either way one argon2
-                // run, as for a new account.
-                Some(user) => {
-                    let verdict = state
-                        .hasher
-                        .verify(secret, Some(user.password_hash.clone()))
-                        .await?;
-                    if verdict == Verification::Invalid
-                        || UserStatus::parse(&user.status) != Some(UserStatus::Active)
-                    {
-                        return Err(ApiError::Unauthorized(Some(
-                            "this email has an account: sign in and send its bearer token, \
-                             or send its password"
-                                .into(),
-                        )));
-                    }
-                    state
-                        .lockout
-                        .succeeded(Guessed::Login, email.as_str())
-                        .await?;
-                    (UserId(user.id), None)
-                }
-                None => {
-                    let hash = state.hasher.hash(secret).await?;
-                    (UserId::new(), Some((display_name, hash)))
-                }
-            }
-        }
-    };
-    let created_user = new_user.is_some();
-    persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            if let Some((display_name, hash)) = &new_user {
-                users::insert(conn, user_id, &email, display_name, hash, false).await?;
-            } else if memberships::find_member(conn, tenant, user_id)
-                .await?
-                .is_some()
-            {
-                return Ok(Err(ApiError::Conflict(
-                    "already a member of this tenant".into(),
-                )));
-            }
-            // Single use: the claim is an UPDATE ... WHERE accepted_at IS NULL.
-            let Some(claimed) = invitations::claim(conn, tenant, &token_hash, user_id.0).await?
-            else {
-                return Ok(Err(no_invitation()));
-            };
-            let still_there = roles::find_many(conn, tenant, &claimed.role_ids).await?;
-            let role_ids: Vec<RoleId> = still_there.iter().map(|r| RoleId(r.id)).collect();
-            memberships::insert(conn, tenant, user_id, &role_ids).await?;
-            audit::record(
-                conn,
-                tenant,
-                AuditRecord {
-                    actor_id: Some(user_id.0),
-                    action: "member.joined",
-                    target: Some(format!("invitation:{}", claimed.id)),
-                    ip: client.ip_string(),
-                    user_agent: client.user_agent.clone(),
-                    details: serde_json::json!({"created_user": new_user.is_some()}),
-                },
-            )
-            .await?;
-            Ok(Ok(()))
-        })
-    })
-    .await
-    .map_err(crate::handlers::tenants::conflict)??;
-    Ok(HttpResponse::Created().json(AcceptedInvitation {
+    tx.commit().await?;
+    let accepted = AcceptedInvitation {
         tenant_id: tenant.0,
         user_id: user_id.0,
-        created_user,
-    }))
+        created_user: new_user.is_some(),
+    };
+    Ok(HttpResponse::Created().json(accepted))
+}
+
+/// Who accepts: the existing account, proven by its bearer token or its password, or a new
+/// one. Until one of those proves the caller, a registered and an unregistered email get
+/// the same answers (SPEC §8), so an invitation cannot probe who has an account.
+async fn accepting_user(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &AcceptInvitationRequest,
+    email: &Email,
+) -> Result<(UserId, Option<(DisplayName, String)>), ApiError> {
+    let existing =
+        users::find_by_email(&Tx::global(&state.db, Mode::ReadOnly).await?, email).await?;
+    if bearer_token(req.headers())?.is_some() {
+        let caller = authenticate(state, req.headers()).await?;
+        return match existing {
+            Some(user)
+                if caller.own_user() == Some(UserId(user.id))
+                    && UserStatus::parse(&user.status) == Some(UserStatus::Active) =>
+            {
+                Ok((UserId(user.id), None))
+            }
+            _ => Err(ApiError::Forbidden(
+                "this invitation is for another account".into(),
+            )),
+        };
+    }
+    let display_name_raw = body.display_name.as_deref().unwrap_or_default();
+    let mut v = Validator::default();
+    let display_name = v.check(DisplayName::parse(display_name_raw));
+    let password = v.check(NewPassword::parse(
+        body.password.as_deref().unwrap_or_default(),
+        &[email.as_str(), display_name_raw],
+    ));
+    v.finish()?;
+    let (Some(display_name), Some(password)) = (display_name, password) else {
+        return Err(ApiError::validation("password", "is required"));
+    };
+    // Guessing an account's password through an invitation is a login attempt.
+    state
+        .lockout
+        .attempt(Guessed::Login, email.as_str())
+        .await??;
+    let secret = SecretString::from(password.expose().to_owned());
+    let Some(user) = existing else {
+        let hash = state.hasher.hash(secret).await?;
+        return Ok((UserId::new(), Some((display_name, hash))));
+    };
+    // The account's own password proves the caller; either way one argon2 run, as for a
+    // new account.
+    let verdict = state
+        .hasher
+        .verify(secret, Some(user.password_hash.clone()))
+        .await?;
+    if verdict == Verification::Invalid
+        || UserStatus::parse(&user.status) != Some(UserStatus::Active)
+    {
+        return Err(ApiError::Unauthorized(Some(
+            "this email has an account: sign in and send its bearer token, or send its password"
+                .into(),
+        )));
+    }
+    state
+        .lockout
+        .succeeded(Guessed::Login, email.as_str())
+        .await?;
+    Ok((UserId(user.id), None))
 }

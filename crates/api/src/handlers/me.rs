@@ -1,18 +1,21 @@
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::Principal;
+use crate::error::{ApiError, Problem};
+use crate::guards::Caller;
 use crate::handlers::page::{Page, PageQuery, paginate};
 use crate::state::AppState;
+use crate::validate::{self, Valid};
 use actix_web::{HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use domain::{DisplayName, NewPassword};
 use persistence::models::User;
 use persistence::repo::{memberships, tenants, users};
+use persistence::{Mode, Tx};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TenantRef {
@@ -46,41 +49,38 @@ pub struct ApiKeyRef {
     pub id: Uuid,
 }
 
-async fn load_user(state: &AppState, principal: &Principal) -> Result<User, ApiError> {
-    let id = principal.user;
-    persistence::global(&state.db, move |conn| Box::pin(users::find(conn, id)))
-        .await?
-        .ok_or(ApiError::Unauthorized(Some(
-            "the user no longer exists".into(),
-        )))
+async fn load_user(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
+    let tx = Tx::global(&state.db, Mode::ReadOnly).await?;
+    let gone = || ApiError::Unauthorized(Some("the user no longer exists".into()));
+    users::find(&tx, caller.user()).await?.ok_or_else(gone)
 }
 
-async fn me_tenant(state: &AppState, principal: &Principal) -> Result<Option<TenantRef>, ApiError> {
-    Ok(match principal.tenant {
-        Some(id) => persistence::global(&state.db, move |conn| Box::pin(tenants::find(conn, id)))
-            .await?
-            .map(|t| TenantRef {
-                id: t.id,
-                slug: t.slug,
-                name: t.name,
-            }),
-        None => None,
-    })
+async fn me_tenant(state: &AppState, caller: &Caller) -> Result<Option<TenantRef>, ApiError> {
+    let Some(id) = caller.tenant() else {
+        return Ok(None);
+    };
+    let tx = Tx::global(&state.db, Mode::ReadOnly).await?;
+    let tenant = tenants::find(&tx, id).await?;
+    Ok(tenant.map(|t| TenantRef {
+        id: t.id,
+        slug: t.slug,
+        name: t.name,
+    }))
 }
 
 async fn me_response(
     state: &AppState,
-    principal: &Principal,
+    caller: &Caller,
     user: User,
 ) -> Result<MeResponse, ApiError> {
     Ok(MeResponse {
         id: user.id,
         email: Some(user.email),
         display_name: Some(user.display_name),
-        tenant: me_tenant(state, principal).await?,
+        tenant: me_tenant(state, caller).await?,
         api_key: None,
-        scopes: principal.scopes.names(),
-        session_id: principal.session.map(|s| s.0),
+        scopes: caller.scopes().names(),
+        session_id: caller.session().ok().map(|s| s.0),
     })
 }
 
@@ -90,28 +90,27 @@ async fn me_response(
         (status = 200, description = "The caller", body = MeResponse),
         (status = 401, description = "No valid token", body = Problem),
     ))]
-pub async fn get_me(
-    state: web::Data<AppState>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
-    if let Some(key) = principal.api_key {
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    if let Caller::ApiKey { key, .. } = caller {
         return Ok(HttpResponse::Ok().json(MeResponse {
-            id: key,
+            id: key.0,
             email: None,
             display_name: None,
-            tenant: me_tenant(&state, &principal).await?,
-            scopes: principal.scopes.names(),
+            tenant: me_tenant(&state, &caller).await?,
+            scopes: caller.scopes().names(),
             session_id: None,
-            api_key: Some(ApiKeyRef { id: key }),
+            api_key: Some(ApiKeyRef { id: key.0 }),
         }));
     }
-    let user = load_user(&state, &principal).await?;
-    Ok(HttpResponse::Ok().json(me_response(&state, &principal, user).await?))
+    let user = load_user(&state, &caller).await?;
+    Ok(HttpResponse::Ok().json(me_response(&state, &caller, user).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"display_name": "Ada King"}))]
 pub struct UpdateMeRequest {
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(custom(function = "validate::display_name"))]
     pub display_name: String,
 }
 
@@ -125,23 +124,25 @@ pub struct UpdateMeRequest {
     ))]
 pub async fn update_me(
     state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<UpdateMeRequest>,
+    caller: Caller,
+    body: Valid<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let display_name = DisplayName::parse(&body.display_name)?;
-    let id = principal.user;
-    let user = persistence::global(&state.db, move |conn| {
-        Box::pin(async move { users::update_display_name(conn, id, &display_name).await })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(me_response(&state, &principal, user).await?))
+    let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
+    let user = users::update_display_name(&tx, caller.user(), &display_name).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(me_response(&state, &caller, user).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// `new_password` is judged against the account's email and name once they are loaded.
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"current_password": "correct horse battery staple", "new_password": "another long and unusual passphrase"}))]
 pub struct ChangePasswordRequest {
+    #[schema(max_length = 1024, format = "password")]
+    #[validate(length(max = 1024, message = "must be at most 1024 bytes"))]
     pub current_password: String,
     /// The password policy applies.
+    #[schema(min_length = 12, max_length = 1024, format = "password")]
     pub new_password: String,
 }
 
@@ -163,22 +164,15 @@ impl fmt::Debug for ChangePasswordRequest {
     ))]
 pub async fn change_password(
     state: web::Data<AppState>,
-    principal: Principal,
-    body: web::Json<ChangePasswordRequest>,
+    caller: Caller,
+    body: Valid<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = load_user(&state, &principal).await?;
-    let mut v = Validator::default();
-    let new_password = v.check_as(
-        "new_password",
-        NewPassword::parse(&body.new_password, &[&user.email, &user.display_name]),
-    );
-    v.finish()?;
-    let Some(new_password) = new_password else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
+    let user = load_user(&state, &caller).await?;
+    let new_password = NewPassword::parse(&body.new_password, &[&user.email, &user.display_name])
+        .map_err(|e| ApiError::validation("new_password", e.message))?;
     // A stolen access token must not become an oracle for the current password: the
     // guesses are counted (before verifying) and locked out like logins (SPEC §8).
-    let subject = principal.user.to_string();
+    let subject = caller.user().to_string();
     state
         .lockout
         .attempt(Guessed::PasswordChange, &subject)
@@ -203,16 +197,15 @@ pub async fn change_password(
         .hasher
         .hash(SecretString::from(new_password.expose().to_owned()))
         .await?;
-    let id = principal.user;
-    let current = principal.session()?;
+    let id = caller.user();
+    let current = caller.session()?;
     // The other sessions are revoked before the change commits (a request cancelled after
     // COMMIT cannot leave them alive) and again after (one started in between with the
     // old password is caught too) — SPEC §8.
     state.sessions.revoke_all(id, Some(current)).await?;
-    persistence::global(&state.db, move |conn| {
-        Box::pin(async move { users::change_password(conn, id, &hash).await })
-    })
-    .await?;
+    let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
+    users::change_password(&tx, id, &hash).await?;
+    tx.commit().await?;
     state.sessions.revoke_all(id, Some(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -245,34 +238,35 @@ pub struct MyTenant {
     ))]
 pub async fn list_my_tenants(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = principal.user;
-    let grants = persistence::as_user(&state.db, user, move |conn| {
-        Box::pin(memberships::grants_of_user(conn, user))
-    })
-    .await?;
+    let user = caller.user();
+    let grants =
+        memberships::grants_of_user(&Tx::as_user(&state.db, user, Mode::ReadOnly).await?, user)
+            .await?;
     let items: Vec<MyTenant> = grants
         .into_iter()
-        .map(|g| MyTenant {
-            permissions: g.permissions().names(),
-            roles: g
-                .roles
-                .iter()
-                .map(|r| RoleRef {
-                    id: r.id,
-                    name: r.name.clone(),
-                })
-                .collect(),
-            status: g.membership.status,
-            tenant_status: g.tenant.status.clone(),
-            tenant: TenantRef {
-                id: g.tenant.id,
-                slug: g.tenant.slug,
-                name: g.tenant.name,
-            },
+        .map(|g| {
+            Ok(MyTenant {
+                permissions: crate::facts::grant_permissions(&g)?.names(),
+                roles: g
+                    .roles
+                    .iter()
+                    .map(|r| RoleRef {
+                        id: r.id,
+                        name: r.name.clone(),
+                    })
+                    .collect(),
+                status: g.membership.status,
+                tenant_status: g.tenant.status.clone(),
+                tenant: TenantRef {
+                    id: g.tenant.id,
+                    slug: g.tenant.slug,
+                    name: g.tenant.name,
+                },
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(paginate(items, &query, |t| t.tenant.slug.clone())?))
 }

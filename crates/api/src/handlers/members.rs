@@ -1,22 +1,22 @@
 use crate::error::{ApiError, Problem};
-use crate::guards::TenantContext;
-use crate::handlers::client::ClientInfo;
+use crate::facts;
 use crate::handlers::me::RoleRef;
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::roles::check_escalation;
-use crate::handlers::trail;
-use crate::state::AppState;
+use crate::paths::MemberPath;
+use crate::validate::Valid;
+use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use auth::revocation::Affected;
 use chrono::{DateTime, Utc};
-use domain::{BuiltinRole, MembershipStatus, RoleId, ScopeSet, TenantId, UserId};
-use persistence::AsyncPgConnection;
-use persistence::models::Role;
+use domain::{Action, MembershipStatus, RoleId, Target, UserId, policy};
 use persistence::repo::memberships::{self, Member};
-use persistence::repo::{audit, invitations, roles};
+use persistence::repo::{invitations, roles};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"user_id": "01930000-0000-7000-8000-000000000002", "email": "ada@example.com", "display_name": "Ada", "status": "active", "roles": [{"id": "01930000-0000-7000-8000-0000000000c1", "name": "owner"}], "joined_at": "2026-11-22T12:00:00Z"}))]
@@ -50,75 +50,44 @@ impl From<Member> for MemberResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"status": "disabled"}))]
 pub struct UpdateMemberRequest {
     /// `active` or `disabled`
+    #[validate(custom(function = "membership_status"))]
     pub status: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"role_ids": ["01930000-0000-7000-8000-0000000000c1"]}))]
 pub struct SetRolesRequest {
-    pub role_ids: Vec<Uuid>,
+    #[schema(value_type = Vec<Uuid>)]
+    #[validate(length(max = 64, message = "at most 64 roles"))]
+    pub role_ids: Vec<RoleId>,
 }
 
-pub fn is_owner_role(role: &Role) -> bool {
-    role.builtin && role.name == BuiltinRole::Owner.name()
-}
+const STATUS_RULE: &str = "must be `active` or `disabled`";
 
-/// Whether `user` holds `owner` in the unit of work's tenant.
-pub async fn is_owner(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    user: UserId,
-) -> Result<bool, persistence::PersistenceError> {
-    Ok(memberships::find_member(conn, tenant, user)
-        .await?
-        .is_some_and(|m| {
-            m.roles.iter().any(is_owner_role)
-                && m.membership.status == MembershipStatus::Active.as_str()
-        }))
-}
-
-/// Whether the caller is a user holding `owner` (an API key never acts as one).
-pub async fn acts_as_owner(
-    conn: &mut AsyncPgConnection,
-    ctx: &TenantContext,
-) -> Result<bool, persistence::PersistenceError> {
-    match (ctx.user, ctx.principal.api_key) {
-        (Some(user), None) => is_owner(conn, ctx.tenant, user).await,
-        _ => Ok(false),
+fn membership_status(raw: &str) -> Result<(), validator::ValidationError> {
+    match MembershipStatus::parse(raw) {
+        Some(_) => Ok(()),
+        None => Err(validator::ValidationError::new("status").with_message(STATUS_RULE.into())),
     }
+}
+
+/// The member of the path, if the caller may change their standing at all.
+async fn changeable_member(work: &TenantWork, user: UserId) -> Result<Member, ApiError> {
+    let target = memberships::find_member(&work.tx, user)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    policy::change_member(work.actor().await?, facts::holds_owner(&target))?;
+    Ok(target)
 }
 
 /// Refuses a change that leaves the tenant without an active owner (409).
-async fn keep_an_owner(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    target: UserId,
-) -> Result<Result<(), ApiError>, persistence::PersistenceError> {
-    let owners = memberships::active_owners(conn, tenant).await?;
-    if owners.len() == 1 && owners[0] == target.0 {
-        return Ok(Err(ApiError::Conflict(
-            "the last active owner cannot be removed, disabled or demoted".into(),
-        )));
-    }
-    Ok(Ok(()))
-}
-
-/// Who may change a member's standing at all: changing an owner takes an owner.
-async fn guard_target(
-    conn: &mut AsyncPgConnection,
-    ctx: &TenantContext,
-    target: &Member,
-) -> Result<Result<(), ApiError>, persistence::PersistenceError> {
-    if target.roles.iter().any(is_owner_role) && !acts_as_owner(conn, ctx).await? {
-        return Ok(Err(ApiError::Forbidden(
-            "only an owner may change an owner".into(),
-        )));
-    }
-    Ok(Ok(()))
+async fn keep_an_owner(work: &TenantWork, user: UserId) -> Result<(), ApiError> {
+    let owners = memberships::active_owners(&work.tx).await?;
+    Ok(policy::keep_an_owner(&owners, user)?)
 }
 
 /// The tenant's members with their roles.
@@ -126,21 +95,11 @@ async fn guard_target(
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Members", body = inline(Page<MemberResponse>))))]
 pub async fn list_members(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(memberships::list_members(
-            conn,
-            tenant,
-            after,
-            limit as i64 + 1,
-        ))
-    })
-    .await?;
+    let rows = memberships::list_members(&work.tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         limit,
@@ -154,16 +113,10 @@ pub async fn list_members(
     params(("tenant_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 200, description = "The member", body = MemberResponse), (status = 404, description = "Not a member of this tenant", body = Problem)))]
 pub async fn get_member(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<MemberPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, user) = path.into_inner();
-    let tenant = ctx.tenant;
-    let member = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(memberships::find_member(conn, tenant, UserId(user)))
-    })
-    .await?;
+    let member = memberships::find_member(&work.tx, path.user_id).await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member.ok_or(ApiError::NotFound)?)))
 }
 
@@ -179,60 +132,29 @@ pub async fn get_member(
         (status = 422, description = "Unknown status", body = Problem),
     ))]
 pub async fn update_member(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateMemberRequest>,
+    mut work: TenantWork,
+    path: web::Path<MemberPath>,
+    body: Valid<UpdateMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, user) = path.into_inner();
-    let user = UserId(user);
+    let user = path.user_id;
     let status = MembershipStatus::parse(&body.status)
-        .ok_or_else(|| ApiError::validation("status", "must be `active` or `disabled`"))?;
-    let tenant = ctx.tenant;
-    let affected = [Affected::Member(tenant, user)];
-    let revocations = state.revocations.clone();
-    let member = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(target) = memberships::find_member(conn, tenant, user).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Err(e) = guard_target(conn, &ctx, &target).await? {
-                return Ok(Err(e));
-            }
-            if status == MembershipStatus::Disabled
-                && let Err(e) = keep_an_owner(conn, tenant, user).await?
-            {
-                return Ok(Err(e));
-            }
-            memberships::set_status(conn, tenant, user, status).await?;
-            let action = if status == MembershipStatus::Disabled {
-                "member.disabled"
-            } else {
-                "member.enabled"
-            };
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    action,
-                    format!("user:{user}"),
-                    serde_json::Value::Null,
-                ),
-            )
-            .await?;
-            if let Err(e) = revocations.before_commit(&affected).await {
-                return Ok(Err(e.into()));
-            }
-            Ok(memberships::find_member(conn, tenant, user)
-                .await?
-                .ok_or(ApiError::NotFound))
-        })
-    })
-    .await??;
-    state.revocations.mark(&affected).await?;
+        .ok_or_else(|| ApiError::validation("status", STATUS_RULE))?;
+    changeable_member(&work, user).await?;
+    if status == MembershipStatus::Disabled {
+        keep_an_owner(&work, user).await?;
+    }
+    memberships::set_status(&work.tx, user, status).await?;
+    let action = match status {
+        MembershipStatus::Disabled => Action::MemberDisabled,
+        MembershipStatus::Active => Action::MemberEnabled,
+    };
+    work.audit(action, Target::User(user), Value::Null).await?;
+    work.revoke(vec![Affected::Member(work.tenant(), user)])
+        .await?;
+    let member = memberships::find_member(&work.tx, user)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    work.commit().await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }
 
@@ -246,51 +168,22 @@ pub async fn update_member(
         (status = 409, description = "The last active owner", body = Problem),
     ))]
 pub async fn remove_member(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
+    mut work: TenantWork,
+    path: web::Path<MemberPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, user) = path.into_inner();
-    let user = UserId(user);
-    let tenant = ctx.tenant;
-    let affected = [Affected::Member(tenant, user)];
-    let revocations = state.revocations.clone();
-    persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(target) = memberships::find_member(conn, tenant, user).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Err(e) = guard_target(conn, &ctx, &target).await? {
-                return Ok(Err(e));
-            }
-            if let Err(e) = keep_an_owner(conn, tenant, user).await? {
-                return Ok(Err(e));
-            }
-            memberships::delete(conn, tenant, user).await?;
-            // Invitations die with their creator's membership (SPEC §8): a removed admin
-            // leaves no door open behind them.
-            let revoked = invitations::delete_open_created_by(conn, tenant, user).await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "member.removed",
-                    format!("user:{user}"),
-                    serde_json::json!({"invitations_revoked": revoked}),
-                ),
-            )
-            .await?;
-            if let Err(e) = revocations.before_commit(&affected).await {
-                return Ok(Err(e.into()));
-            }
-            Ok(Ok(()))
-        })
-    })
-    .await??;
-    state.revocations.mark(&affected).await?;
+    let user = path.user_id;
+    changeable_member(&work, user).await?;
+    keep_an_owner(&work, user).await?;
+    memberships::delete(&work.tx, user).await?;
+    // Invitations die with their creator's membership (SPEC §8): a removed admin leaves no
+    // door open behind them.
+    let revoked = invitations::delete_open_created_by(&work.tx, user).await?;
+    let details = json!({"invitations_revoked": revoked});
+    work.audit(Action::MemberRemoved, Target::User(user), details)
+        .await?;
+    work.revoke(vec![Affected::Member(work.tenant(), user)])
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -307,78 +200,40 @@ pub async fn remove_member(
         (status = 422, description = "Unknown role id", body = Problem),
     ))]
 pub async fn set_member_roles(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<SetRolesRequest>,
+    mut work: TenantWork,
+    path: web::Path<MemberPath>,
+    body: Valid<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, user) = path.into_inner();
-    let user = UserId(user);
-    let mut wanted = body.role_ids.clone();
-    wanted.sort();
-    wanted.dedup();
-    let tenant = ctx.tenant;
-    let affected = [Affected::Member(tenant, user)];
-    let revocations = state.revocations.clone();
-    let member = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(target) = memberships::find_member(conn, tenant, user).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            let new_roles = roles::find_many(conn, tenant, &wanted).await?;
-            if new_roles.len() != wanted.len() {
-                return Ok(Err(ApiError::validation(
-                    "role_ids",
-                    "contains a role that does not exist in this tenant",
-                )));
-            }
-            let old_ids: Vec<Uuid> = target.roles.iter().map(|r| r.id).collect();
-            // Granting: every role newly given must be within the caller's own scopes.
-            let granted = new_roles
-                .iter()
-                .filter(|r| !old_ids.contains(&r.id))
-                .map(|r| ScopeSet::parse_names(&r.permissions).unwrap_or_default())
-                .fold(ScopeSet::EMPTY, ScopeSet::union);
-            if let Err(e) = check_escalation(&ctx, granted) {
-                return Ok(Err(e));
-            }
-            let had_owner = target.roles.iter().any(is_owner_role);
-            let gets_owner = new_roles.iter().any(is_owner_role);
-            if had_owner != gets_owner {
-                if !acts_as_owner(conn, &ctx).await? {
-                    return Ok(Err(ApiError::Forbidden(
-                        "only an owner may grant or remove `owner`".into(),
-                    )));
-                }
-                if had_owner && let Err(e) = keep_an_owner(conn, tenant, user).await? {
-                    return Ok(Err(e));
-                }
-            }
-            let ids: Vec<RoleId> = new_roles.iter().map(|r| RoleId(r.id)).collect();
-            memberships::set_roles(conn, tenant, user, &ids).await?;
-            let names: Vec<&str> = new_roles.iter().map(|r| r.name.as_str()).collect();
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "member.roles_changed",
-                    format!("user:{user}"),
-                    serde_json::json!({"roles": names}),
-                ),
-            )
-            .await?;
-            if let Err(e) = revocations.before_commit(&affected).await {
-                return Ok(Err(e.into()));
-            }
-            Ok(memberships::find_member(conn, tenant, user)
-                .await?
-                .ok_or(ApiError::NotFound))
-        })
-    })
-    .await??;
-    state.revocations.mark(&affected).await?;
+    let user = path.user_id;
+    let wanted: BTreeSet<RoleId> = body.role_ids.iter().copied().collect();
+    let wanted: Vec<RoleId> = wanted.into_iter().collect();
+    let target = memberships::find_member(&work.tx, user)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let new_roles = roles::find_many(&work.tx, &wanted).await?;
+    if new_roles.len() != wanted.len() {
+        let message = "contains a role that does not exist in this tenant";
+        return Err(ApiError::validation("role_ids", message));
+    }
+    let (old, new) = (
+        facts::role_grants(&target.roles)?,
+        facts::role_grants(&new_roles)?,
+    );
+    let owners = memberships::active_owners(&work.tx).await?;
+    policy::set_roles(work.actor().await?, &old, &new, user, &owners)?;
+    memberships::set_roles(&work.tx, user, &wanted).await?;
+    let names: Vec<&str> = new_roles.iter().map(|r| r.name.as_str()).collect();
+    work.audit(
+        Action::MemberRolesChanged,
+        Target::User(user),
+        json!({"roles": names}),
+    )
+    .await?;
+    work.revoke(vec![Affected::Member(work.tenant(), user)])
+        .await?;
+    let member = memberships::find_member(&work.tx, user)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    work.commit().await?;
     Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
 }

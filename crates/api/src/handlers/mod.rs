@@ -18,5 +18,4 @@ pub mod sessions;
 pub mod signup;
 pub mod tasks;
 pub mod tenants;
-pub mod trail;
 pub mod well_known;

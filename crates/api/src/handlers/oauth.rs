@@ -4,20 +4,23 @@
 //! third-party clients. Every other rule is strict: form-encoded bodies only, no repeated
 //! parameters, identical errors for unknown email and wrong password.
 
+use crate::error::ApiError;
 use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
 use crate::handlers::client::ClientInfo;
 use crate::state::AppState;
 use crate::tokens::{self, IssueTime, TokenResponse, available_scopes, token_http_response};
+use crate::work;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use auth::sessions::{NewSession, Rotation, SessionStore};
+use domain::{Action, Target, policy};
 use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
 use persistence::models::User;
-use persistence::repo::audit::AuditRecord;
 use persistence::repo::memberships::Grant;
-use persistence::repo::{audit, memberships, users};
+use persistence::repo::{memberships, users};
+use persistence::{Mode, TenantTx, Tx};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -146,10 +149,8 @@ pub async fn issue_token(
 }
 
 async fn load_grants(state: &AppState, user: UserId) -> Result<Vec<Grant>, OAuthError> {
-    Ok(persistence::as_user(&state.db, user, move |conn| {
-        Box::pin(memberships::grants_of_user(conn, user))
-    })
-    .await?)
+    let tx = Tx::as_user(&state.db, user, Mode::ReadOnly).await?;
+    Ok(memberships::grants_of_user(&tx, user).await?)
 }
 
 fn find_grant<'a>(grants: &'a [Grant], tenant: &str) -> Option<&'a Grant> {
@@ -158,11 +159,18 @@ fn find_grant<'a>(grants: &'a [Grant], tenant: &str) -> Option<&'a Grant> {
         .find(|g| g.tenant.slug == tenant || g.tenant.id.to_string() == tenant)
 }
 
-async fn record(state: &AppState, tenant: TenantId, event: AuditRecord) -> Result<(), OAuthError> {
-    Ok(persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(audit::record(conn, tenant, event))
-    })
-    .await?)
+/// Records what `user` did in `tenant`'s audit log.
+async fn record(
+    state: &AppState,
+    tenant: TenantId,
+    user: UserId,
+    client: &ClientInfo,
+    action: Action,
+    details: serde_json::Value,
+) -> Result<(), OAuthError> {
+    let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
+    work::record(&tx, user.0, client, action, Target::User(user), details).await?;
+    Ok(tx.commit().await?)
 }
 
 async fn password_grant(
@@ -187,10 +195,7 @@ async fn password_grant(
 
     let user: Option<User> = match Email::parse(username) {
         Ok(email) => {
-            persistence::global(&state.db, move |conn| {
-                Box::pin(async move { users::find_by_email(conn, &email).await })
-            })
-            .await?
+            users::find_by_email(&Tx::global(&state.db, Mode::ReadOnly).await?, &email).await?
         }
         Err(_) => None,
     };
@@ -202,11 +207,9 @@ async fn password_grant(
     let user = match (user, verification) {
         (Some(user), Verification::Valid) => user,
         (Some(user), Verification::ValidRehashed(hash)) => {
-            let id = UserId(user.id);
-            persistence::global(&state.db, move |conn| {
-                Box::pin(async move { users::upgrade_password_hash(conn, id, &hash).await })
-            })
-            .await?;
+            let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
+            users::upgrade_password_hash(&tx, UserId(user.id), &hash).await?;
+            tx.commit().await?;
             user
         }
         (user, _) => {
@@ -215,19 +218,9 @@ async fn password_grant(
             if let (Some(user), Some(tenant)) = (&user, &tenant_param) {
                 let grants = load_grants(state, UserId(user.id)).await?;
                 if let Some(grant) = find_grant(&grants, tenant) {
-                    record(
-                        state,
-                        TenantId(grant.tenant.id),
-                        AuditRecord {
-                            actor_id: Some(user.id),
-                            action: "login.failed",
-                            target: Some(format!("user:{}", user.id)),
-                            ip: client.ip_string(),
-                            user_agent: client.user_agent.clone(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
+                    let (tenant, user) = (TenantId(grant.tenant.id), UserId(user.id));
+                    let details = serde_json::Value::Null;
+                    record(state, tenant, user, client, Action::LoginFailed, details).await?;
                 }
             }
             return Err(OAuthError::new(InvalidGrant, BAD_CREDENTIALS));
@@ -245,7 +238,7 @@ async fn password_grant(
             let grant = find_grant(&grants, tenant).ok_or_else(|| {
                 OAuthError::new(InvalidGrant, "the user has no access to that tenant")
             })?;
-            if !grant.is_usable() {
+            if !crate::facts::is_usable(grant) {
                 return Err(OAuthError::new(
                     InvalidGrant,
                     "the membership is disabled or the tenant is suspended",
@@ -254,7 +247,7 @@ async fn password_grant(
             Some(grant)
         }
         None => {
-            let mut usable = grants.iter().filter(|g| g.is_usable());
+            let mut usable = grants.iter().filter(|g| crate::facts::is_usable(g));
             match (usable.next(), usable.next()) {
                 (Some(only), None) => Some(only),
                 _ => None,
@@ -262,9 +255,7 @@ async fn password_grant(
         }
     };
     let tenant = grant.map(|g| TenantId(g.tenant.id));
-    let scopes = requested
-        .unwrap_or_else(ScopeSet::all)
-        .intersection(available_scopes(&user, grant));
+    let scopes = policy::token_scopes(requested, available_scopes(&user, grant)?);
     let pair = tokens::start_session(
         state,
         issued,
@@ -280,17 +271,14 @@ async fn password_grant(
     )
     .await?;
     if let Some(tenant) = tenant {
+        let details = serde_json::json!({"scope": scopes.to_string()});
         record(
             state,
             tenant,
-            AuditRecord {
-                actor_id: Some(user.id),
-                action: "login.succeeded",
-                target: Some(format!("user:{}", user.id)),
-                ip: client.ip_string(),
-                user_agent: client.user_agent.clone(),
-                details: serde_json::json!({"scope": scopes.to_string()}),
-            },
+            user_id,
+            client,
+            Action::LoginSucceeded,
+            details,
         )
         .await?;
     }
@@ -320,7 +308,8 @@ async fn refresh_grant(
     // an omitted scope means all of it (never the narrowing of a previous refresh).
     let original = match &session.requested_scope {
         None => ScopeSet::all(),
-        Some(scope) => ScopeSet::parse_space_delimited(scope).unwrap_or_default(),
+        Some(scope) => ScopeSet::parse_space_delimited(scope)
+            .map_err(|e| ApiError::Internal(format!("session {sid} requested {e}").into()))?,
     };
     if let Some(requested) = requested
         && !requested.is_subset_of(original)
@@ -334,12 +323,11 @@ async fn refresh_grant(
     let user_id = session.user;
     let issued = IssueTime::now();
     // The user and their grants in one pipelined read.
-    let (user, grants) = persistence::read_as_user(&state.db, user_id, move |conn| {
-        Box::pin(futures_util::future::try_join(
-            users::find(conn, user_id),
-            memberships::grants_of_user(conn, user_id),
-        ))
-    })
+    let tx = Tx::as_user(&state.db, user_id, Mode::ReadOnly).await?;
+    let (user, grants) = futures_util::future::try_join(
+        users::find(&tx, user_id),
+        memberships::grants_of_user(&tx, user_id),
+    )
     .await?;
     let Some(user) = user.filter(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))
     else {
@@ -349,7 +337,7 @@ async fn refresh_grant(
     let grant = match params.get("tenant").filter(|t| !t.is_empty()) {
         Some(tenant) => Some(
             find_grant(&grants, tenant)
-                .filter(|g| g.is_usable())
+                .filter(|g| crate::facts::is_usable(g))
                 .ok_or_else(|| {
                     OAuthError::new(InvalidGrant, "the user has no access to that tenant")
                 })?,
@@ -358,7 +346,7 @@ async fn refresh_grant(
             Some(tenant) => match grants
                 .iter()
                 .find(|g| g.tenant.id == tenant.0)
-                .filter(|g| g.is_usable())
+                .filter(|g| crate::facts::is_usable(g))
             {
                 Some(grant) => Some(grant),
                 None => {
@@ -373,9 +361,10 @@ async fn refresh_grant(
             None => None,
         },
     };
-    let scopes = requested
-        .unwrap_or(original)
-        .intersection(available_scopes(&user, grant));
+    let scopes = policy::token_scopes(
+        Some(requested.unwrap_or(original)),
+        available_scopes(&user, grant)?,
+    );
     let tenant = grant.map(|g| TenantId(g.tenant.id));
     let new_token = SessionStore::new_refresh_token(sid);
     let pair = tokens::pair_json(
@@ -396,18 +385,19 @@ async fn refresh_grant(
         Rotation::Replayed(same_pair) => Ok(token_http_response(same_pair)),
         Rotation::Reused => {
             if let Some(tenant) = session.tenant {
-                record(
-                    state,
-                    tenant,
-                    AuditRecord {
-                        actor_id: Some(user_id.0),
-                        action: "session.revoked",
-                        target: Some(format!("session:{sid}")),
-                        details: serde_json::json!({"reason": "refresh token reuse"}),
-                        ..Default::default()
-                    },
+                let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
+                let details = serde_json::json!({"reason": "refresh token reuse"});
+                let (action, target) = (Action::SessionRevoked, Target::Session(sid));
+                work::record(
+                    &tx,
+                    user_id.0,
+                    &ClientInfo::default(),
+                    action,
+                    target,
+                    details,
                 )
                 .await?;
+                tx.commit().await?;
             }
             tracing::warn!(session = %sid, "refresh token reuse: session revoked");
             Err(OAuthError::new(

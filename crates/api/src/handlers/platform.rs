@@ -1,15 +1,17 @@
 use crate::error::{ApiError, Problem};
-use crate::guards::Principal;
+use crate::guards::Caller;
 use crate::handlers::client::ClientInfo;
 use crate::handlers::page::{Page, PageQuery};
 use crate::handlers::tenants::TenantResponse;
+use crate::paths::TenantPath;
 use crate::state::AppState;
+use crate::work;
 use actix_web::{HttpResponse, web};
 use auth::revocation::Affected;
+use domain::{Action, Target};
 use domain::{TenantId, TenantStatus};
-use persistence::repo::audit::{self, AuditRecord};
 use persistence::repo::tenants;
-use uuid::Uuid;
+use persistence::{Mode, TenantTx, Tx};
 
 /// Every tenant (platform operators).
 #[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform", operation_id = "list_all_tenants",
@@ -23,55 +25,42 @@ pub async fn list_all_tenants(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let rows = persistence::global(&state.db, move |conn| {
-        Box::pin(tenants::list(conn, after, limit as i64 + 1))
-    })
-    .await?;
+    let tx = Tx::global(&state.db, Mode::ReadOnly).await?;
+    let rows = tenants::list(&tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |t| t.id, TenantResponse::from)))
 }
 
 async fn set_status(
     state: &AppState,
-    principal: &Principal,
+    caller: &Caller,
     client: ClientInfo,
-    id: Uuid,
+    tenant: TenantId,
     status: TenantStatus,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = TenantId(id);
-    let actor = principal.user;
     let affected = [Affected::Tenant(tenant)];
     if status == TenantStatus::Suspended {
         // Written before the change commits, so no crash in between can lose it (SPEC §8).
         state.revocations.before_commit(&affected).await?;
     }
-    let updated = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(updated) = tenants::set_status(conn, tenant, status).await? else {
-                return Ok(None);
-            };
-            let action = if status == TenantStatus::Suspended {
-                "tenant.suspended"
-            } else {
-                "tenant.activated"
-            };
-            audit::record(
-                conn,
-                tenant,
-                AuditRecord {
-                    actor_id: Some(actor.0),
-                    action,
-                    target: Some(format!("tenant:{tenant}")),
-                    ip: client.ip_string(),
-                    user_agent: client.user_agent,
-                    details: serde_json::Value::Null,
-                },
-            )
-            .await?;
-            Ok(Some(updated))
-        })
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
+    let updated = tenants::set_status(&tx, tenant, status)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let action = match status {
+        TenantStatus::Suspended => Action::TenantSuspended,
+        TenantStatus::Active => Action::TenantActivated,
+    };
+    let target = Target::Tenant(tenant);
+    work::record(
+        &tx,
+        caller.user().0,
+        &client,
+        action,
+        target,
+        serde_json::Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
     if status == TenantStatus::Suspended {
         // Every token for the tenant stops at its next request.
         state.revocations.mark(&affected).await?;
@@ -85,15 +74,15 @@ async fn set_status(
     responses((status = 200, description = "Suspended", body = TenantResponse), (status = 404, description = "No such tenant", body = Problem)))]
 pub async fn suspend_tenant(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantPath>,
 ) -> Result<HttpResponse, ApiError> {
     set_status(
         &state,
-        &principal,
+        &caller,
         client,
-        path.into_inner(),
+        path.tenant_id,
         TenantStatus::Suspended,
     )
     .await
@@ -105,15 +94,15 @@ pub async fn suspend_tenant(
     responses((status = 200, description = "Active", body = TenantResponse), (status = 404, description = "No such tenant", body = Problem)))]
 pub async fn activate_tenant(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantPath>,
 ) -> Result<HttpResponse, ApiError> {
     set_status(
         &state,
-        &principal,
+        &caller,
         client,
-        path.into_inner(),
+        path.tenant_id,
         TenantStatus::Active,
     )
     .await

@@ -1,22 +1,23 @@
 //! Projects: the sample tenant resource. Read it as the template for the next one: a
-//! handler per action taking `TenantContext` (the guard already enforced the route's
-//! declared scope), a repository call inside `in_tenant`, an audit record in the same
-//! transaction, problem+json errors, keyset pagination.
+//! handler per action holding a [`TenantWork`] (the guard already enforced the route's
+//! declared scope), a `Valid` body, a repository call, an audit record in the same
+//! transaction, commit; problem+json errors, keyset pagination.
 
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::TenantContext;
-use crate::handlers::client::ClientInfo;
+use crate::error::{ApiError, Problem};
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::trail;
-use crate::state::AppState;
+use crate::paths::ProjectPath;
+use crate::validate::{self, Valid};
+use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::ValidationError;
-use persistence::models::{NewProject, Project, ProjectChangeset};
-use persistence::repo::{audit, projects};
+use domain::{Action, Description, ProjectId, ProjectName, Target};
+use persistence::models::{Project, ProjectChangeset};
+use persistence::repo::projects;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000a1", "name": "Website relaunch", "description": "Q3", "created_by": "01930000-0000-7000-8000-000000000002", "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
@@ -42,38 +43,27 @@ impl From<Project> for ProjectResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Website relaunch", "description": "Q3"}))]
 pub struct CreateProjectRequest {
-    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(custom(function = "validate::project_name"))]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
+    #[validate(custom(function = "validate::description"))]
     pub description: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Website relaunch (v2)"}))]
 pub struct UpdateProjectRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(custom(function = "validate::project_name"))]
     pub name: Option<String>,
+    #[schema(max_length = 2000)]
+    #[validate(custom(function = "validate::description"))]
     pub description: Option<String>,
-}
-
-pub fn project_name(raw: &str) -> Result<String, ValidationError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ValidationError::new("name", "must be 1-200 characters"));
-    }
-    Ok(name.to_owned())
-}
-
-pub fn description(raw: &str) -> Result<String, ValidationError> {
-    if raw.chars().count() > 2000 {
-        return Err(ValidationError::new(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
-    Ok(raw.trim().to_owned())
 }
 
 /// List the tenant's projects.
@@ -85,16 +75,11 @@ pub fn description(raw: &str) -> Result<String, ValidationError> {
         (status = 403, description = "Another tenant, or missing `projects:read`", body = Problem),
     ))]
 pub async fn list_projects(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::read_in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(projects::list(conn, tenant, after, limit as i64 + 1))
-    })
-    .await?;
+    let rows = projects::list(&work.tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         limit,
@@ -111,16 +96,10 @@ pub async fn list_projects(
         (status = 404, description = "No such project in this tenant", body = Problem),
     ))]
 pub async fn get_project(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<ProjectPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let project = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(projects::find(conn, tenant, id))
-    })
-    .await?;
+    let project = projects::find(&work.tx, path.project_id).await?;
     Ok(HttpResponse::Ok().json(ProjectResponse::from(project.ok_or(ApiError::NotFound)?)))
 }
 
@@ -133,48 +112,22 @@ pub async fn get_project(
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
 pub async fn create_project(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    body: web::Json<CreateProjectRequest>,
+    work: TenantWork,
+    body: Valid<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Validator::default();
-    let name = v.check(project_name(&body.name));
-    let description = v.check(description(&body.description));
-    v.finish()?;
-    let (Some(name), Some(description)) = (name, description) else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
-    let tenant = ctx.tenant;
-    let project = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let project = projects::insert(
-                conn,
-                NewProject {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    name: &name,
-                    description: &description,
-                    created_by: ctx.created_by(),
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "project.created",
-                    format!("project:{}", project.id),
-                    serde_json::json!({"name": project.name}),
-                ),
-            )
-            .await?;
-            Ok(project)
-        })
-    })
+    let (name, description) = (
+        ProjectName::parse(&body.name)?,
+        Description::parse(&body.description)?,
+    );
+    let project = projects::insert(&work.tx, &name, &description, work.caller.user()).await?;
+    let details = json!({"name": project.name});
+    work.audit(
+        Action::ProjectCreated,
+        Target::Project(ProjectId(project.id)),
+        details,
+    )
     .await?;
+    work.commit().await?;
     Ok(HttpResponse::Created().json(ProjectResponse::from(project)))
 }
 
@@ -188,46 +141,32 @@ pub async fn create_project(
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
 pub async fn update_project(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateProjectRequest>,
+    work: TenantWork,
+    path: web::Path<ProjectPath>,
+    body: Valid<UpdateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let mut v = Validator::default();
-    let name = body.name.as_deref().map(|n| v.check(project_name(n)));
-    let description = body.description.as_deref().map(|d| v.check(description(d)));
-    v.finish()?;
-    let (name, description) = (name.flatten(), description.flatten());
-    let tenant = ctx.tenant;
-    let project = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let changes = ProjectChangeset {
-                name: name.as_deref(),
-                description: description.as_deref(),
-                updated_at: Some(Utc::now()),
-            };
-            let Some(project) = projects::update(conn, tenant, id, changes).await? else {
-                return Ok(None);
-            };
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "project.updated",
-                    format!("project:{id}"),
-                    serde_json::Value::Null,
-                ),
-            )
-            .await?;
-            Ok(Some(project))
-        })
-    })
+    let name = body.name.as_deref().map(ProjectName::parse).transpose()?;
+    let description = body
+        .description
+        .as_deref()
+        .map(Description::parse)
+        .transpose()?;
+    let changes = ProjectChangeset {
+        name: name.as_ref().map(ProjectName::as_str),
+        description: description.as_ref().map(Description::as_str),
+        updated_at: Some(Utc::now()),
+    };
+    let project = projects::update(&work.tx, path.project_id, changes)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    work.audit(
+        Action::ProjectUpdated,
+        Target::Project(path.project_id),
+        Value::Null,
+    )
     .await?;
-    Ok(HttpResponse::Ok().json(ProjectResponse::from(project.ok_or(ApiError::NotFound)?)))
+    work.commit().await?;
+    Ok(HttpResponse::Ok().json(ProjectResponse::from(project)))
 }
 
 /// Delete a project and its tasks.
@@ -238,37 +177,18 @@ pub async fn update_project(
         (status = 404, description = "No such project in this tenant", body = Problem),
     ))]
 pub async fn delete_project(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<ProjectPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let deleted = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let deleted = projects::delete(conn, tenant, id).await?;
-            if deleted {
-                audit::record(
-                    conn,
-                    tenant,
-                    trail::by(
-                        &ctx,
-                        &client,
-                        "project.deleted",
-                        format!("project:{id}"),
-                        serde_json::Value::Null,
-                    ),
-                )
-                .await?;
-            }
-            Ok(deleted)
-        })
-    })
-    .await?;
-    if deleted {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
+    if !projects::delete(&work.tx, path.project_id).await? {
+        return Err(ApiError::NotFound);
     }
+    work.audit(
+        Action::ProjectDeleted,
+        Target::Project(path.project_id),
+        Value::Null,
+    )
+    .await?;
+    work.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,20 +1,20 @@
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::TenantContext;
-use crate::handlers::client::ClientInfo;
+use crate::error::{ApiError, Problem};
+use crate::facts;
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::trail;
-use crate::state::AppState;
+use crate::paths::RolePath;
+use crate::validate::{self, Valid};
+use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use auth::revocation::Affected;
 use chrono::{DateTime, Utc};
-use domain::{ScopeSet, TenantId, UserId, ValidationError};
-use persistence::PersistenceError;
-use persistence::models::{NewRole, Role};
-use persistence::repo::roles::RoleChangeset;
-use persistence::repo::{audit, roles};
+use domain::{Action, Description, RoleId, RoleName, ScopeSet, Target, TenantId, UserId, policy};
+use persistence::models::Role;
+use persistence::repo::roles::{self, RoleChangeset};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000c1", "name": "billing", "description": "Reads the audit log", "permissions": ["tenant:read", "audit:read"], "builtin": false, "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
@@ -43,82 +43,57 @@ impl From<Role> for RoleResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "billing", "description": "Reads the audit log", "permissions": ["tenant:read", "audit:read"]}))]
 pub struct CreateRoleRequest {
+    /// Letters, digits, spaces, `-`, `_` and `.`.
+    #[schema(min_length = 1, max_length = 64)]
+    #[validate(custom(function = "validate::role_name"))]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
+    #[validate(custom(function = "validate::description"))]
     pub description: String,
     /// Scopes of the catalog; never more than the caller holds.
+    #[validate(custom(function = "validate::tenant_scopes"))]
     pub permissions: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"permissions": ["tenant:read"]}))]
 pub struct UpdateRoleRequest {
+    #[schema(min_length = 1, max_length = 64)]
+    #[validate(custom(function = "validate::role_name"))]
     pub name: Option<String>,
+    #[schema(max_length = 2000)]
+    #[validate(custom(function = "validate::description"))]
     pub description: Option<String>,
+    #[validate(custom(function = "validate::tenant_scopes"))]
     pub permissions: Option<Vec<String>>,
 }
 
-fn role_name(raw: &str) -> Result<String, ValidationError> {
-    let name = raw.trim();
-    let ok = (1..=64).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.'));
-    if !ok {
-        return Err(ValidationError::new(
-            "name",
-            "must be 1-64 letters, digits, spaces, '-', '_' or '.'",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn permissions(names: &[String]) -> Result<ScopeSet, ValidationError> {
-    let set = ScopeSet::parse_names(names)
-        .map_err(|e| ValidationError::new("permissions", e.to_string()))?;
-    if !set.is_subset_of(ScopeSet::all_tenant()) {
-        return Err(ValidationError::new(
-            "permissions",
-            "platform:admin is not a tenant permission",
-        ));
-    }
-    Ok(set)
-}
-
-/// Escalation rule (SPEC §5): nobody grants permissions they do not hold.
-pub fn check_escalation(ctx: &TenantContext, granted: ScopeSet) -> Result<(), ApiError> {
-    if granted.is_subset_of(ctx.scopes) {
-        Ok(())
-    } else {
-        let missing = ScopeSet::all()
-            .intersection(granted)
-            .iter()
-            .filter(|s| !ctx.scopes.contains(*s))
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>();
-        Err(ApiError::Forbidden(format!(
-            "you cannot grant permissions you do not hold: {}",
-            missing.join(" ")
-        )))
-    }
-}
-
-fn name_conflict(error: PersistenceError) -> ApiError {
-    match error {
-        PersistenceError::Conflict(_) => ApiError::Conflict("a role with this name exists".into()),
-        other => other.into(),
-    }
-}
-
 /// Every holder of a role: their tokens stop at the next request (marked all at once).
-fn holders_affected(tenant: TenantId, holders: &[Uuid]) -> Vec<Affected> {
+fn holders_affected(tenant: TenantId, holders: Vec<UserId>) -> Vec<Affected> {
     holders
-        .iter()
-        .map(|user| Affected::Member(tenant, UserId(*user)))
+        .into_iter()
+        .map(|user| Affected::Member(tenant, user))
         .collect()
+}
+
+/// The custom role of the path, if the caller may change it (`domain::policy`).
+async fn editable_role(
+    work: &TenantWork,
+    id: RoleId,
+    after: Option<ScopeSet>,
+) -> Result<Role, ApiError> {
+    let role = roles::find(&work.tx, id).await?.ok_or(ApiError::NotFound)?;
+    policy::edit_role(
+        work.scopes(),
+        role.builtin,
+        facts::permissions(&role)?,
+        after,
+    )?;
+    Ok(role)
 }
 
 /// The tenant's roles.
@@ -126,16 +101,11 @@ fn holders_affected(tenant: TenantId, holders: &[Uuid]) -> Vec<Affected> {
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Roles", body = inline(Page<RoleResponse>))))]
 pub async fn list_roles(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
+    work: TenantWork,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(roles::list(conn, tenant, after, limit as i64 + 1))
-    })
-    .await?;
+    let rows = roles::list(&work.tx, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |r| r.id, RoleResponse::from)))
 }
 
@@ -144,16 +114,10 @@ pub async fn list_roles(
     params(("tenant_id" = Uuid, Path), ("role_id" = Uuid, Path)),
     responses((status = 200, description = "The role", body = RoleResponse), (status = 404, description = "No such role in this tenant", body = Problem)))]
 pub async fn get_role(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<RolePath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let role = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(roles::find(conn, tenant, id))
-    })
-    .await?;
+    let role = roles::find(&work.tx, path.role_id).await?;
     Ok(HttpResponse::Ok().json(RoleResponse::from(role.ok_or(ApiError::NotFound)?)))
 }
 
@@ -168,52 +132,20 @@ pub async fn get_role(
         (status = 422, description = "Invalid name or unknown permission", body = Problem),
     ))]
 pub async fn create_role(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    body: web::Json<CreateRoleRequest>,
+    work: TenantWork,
+    body: Valid<CreateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Validator::default();
-    let name = v.check(role_name(&body.name));
-    let perms = v.check(permissions(&body.permissions));
-    v.finish()?;
-    let (Some(name), Some(perms)) = (name, perms) else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
-    check_escalation(&ctx, perms)?;
-    let description = body.description.trim().to_owned();
-    let tenant = ctx.tenant;
-    let role = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let role = roles::insert(
-                conn,
-                NewRole {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    name: &name,
-                    description: &description,
-                    permissions: perms.names(),
-                    builtin: false,
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "role.created",
-                    format!("role:{}", role.id),
-                    serde_json::json!({"permissions": role.permissions}),
-                ),
-            )
-            .await?;
-            Ok(role)
-        })
-    })
-    .await
-    .map_err(name_conflict)?;
+    let (name, description) = (
+        RoleName::parse(&body.name)?,
+        Description::parse(&body.description)?,
+    );
+    let permissions = validate::parse_tenant_scopes(&body.permissions, "permissions")?;
+    policy::grant(work.scopes(), permissions)?;
+    let role = roles::insert(&work.tx, &name, &description, permissions).await?;
+    let details = json!({"permissions": role.permissions});
+    work.audit(Action::RoleCreated, Target::Role(RoleId(role.id)), details)
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::Created().json(RoleResponse::from(role)))
 }
 
@@ -229,71 +161,35 @@ pub async fn create_role(
         (status = 422, description = "Invalid fields", body = Problem),
     ))]
 pub async fn update_role(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<UpdateRoleRequest>,
+    mut work: TenantWork,
+    path: web::Path<RolePath>,
+    body: Valid<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let mut v = Validator::default();
-    let name = body.name.as_deref().map(|n| v.check(role_name(n)));
-    let perms = body.permissions.as_deref().map(|p| v.check(permissions(p)));
-    v.finish()?;
-    let (name, perms) = (name.flatten(), perms.flatten());
-    let description = body.description.as_deref().map(|d| d.trim().to_owned());
-    let tenant = ctx.tenant;
-    let revocations = state.revocations.clone();
-    let (role, holders) = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(current) = roles::find(conn, tenant, id).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if current.builtin {
-                return Ok(Err(ApiError::Conflict(
-                    "built-in roles cannot be edited".into(),
-                )));
-            }
-            // Editing a role is granting what it holds, before and after.
-            let before = ScopeSet::parse_names(&current.permissions).unwrap_or_default();
-            if let Err(e) = check_escalation(&ctx, before.union(perms.unwrap_or_default())) {
-                return Ok(Err(e));
-            }
-            let changes = RoleChangeset {
-                name: name.as_deref(),
-                description: description.as_deref(),
-                permissions: perms.map(ScopeSet::names),
-                updated_at: Some(Utc::now()),
-            };
-            let role = roles::update_custom(conn, tenant, id, changes).await?;
-            let holders = roles::holders(conn, tenant, id).await?;
-            if let Err(e) = revocations
-                .before_commit(&holders_affected(tenant, &holders))
-                .await
-            {
-                return Ok(Err(e.into()));
-            }
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "role.updated",
-                    format!("role:{id}"),
-                    serde_json::json!({"permissions": role.permissions}),
-                ),
-            )
-            .await?;
-            Ok(Ok((role, holders)))
-        })
-    })
-    .await
-    .map_err(name_conflict)??;
-    state
-        .revocations
-        .mark(&holders_affected(tenant, &holders))
+    let name = body.name.as_deref().map(RoleName::parse).transpose()?;
+    let description = body
+        .description
+        .as_deref()
+        .map(Description::parse)
+        .transpose()?;
+    let permissions = body.permissions.as_deref();
+    let permissions = permissions
+        .map(|p| validate::parse_tenant_scopes(p, "permissions"))
+        .transpose()?;
+    editable_role(&work, path.role_id, permissions).await?;
+    let changes = RoleChangeset {
+        name: name.as_ref().map(RoleName::as_str),
+        description: description.as_ref().map(Description::as_str),
+        permissions: permissions.map(ScopeSet::names),
+        updated_at: Some(Utc::now()),
+    };
+    let role = roles::update_custom(&work.tx, path.role_id, changes).await?;
+    let holders = roles::holders(&work.tx, path.role_id).await?;
+    work.revoke(holders_affected(work.tenant(), holders))
         .await?;
+    let details = json!({"permissions": role.permissions});
+    work.audit(Action::RoleUpdated, Target::Role(path.role_id), details)
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::Ok().json(RoleResponse::from(role)))
 }
 
@@ -307,57 +203,20 @@ pub async fn update_role(
         (status = 409, description = "Built-in role", body = Problem),
     ))]
 pub async fn delete_role(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
+    mut work: TenantWork,
+    path: web::Path<RolePath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let revocations = state.revocations.clone();
-    let holders = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(current) = roles::find(conn, tenant, id).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if current.builtin {
-                return Ok(Err(ApiError::Conflict(
-                    "built-in roles cannot be deleted".into(),
-                )));
-            }
-            if let Err(e) = check_escalation(
-                &ctx,
-                ScopeSet::parse_names(&current.permissions).unwrap_or_default(),
-            ) {
-                return Ok(Err(e));
-            }
-            let holders = roles::holders(conn, tenant, id).await?;
-            if let Err(e) = revocations
-                .before_commit(&holders_affected(tenant, &holders))
-                .await
-            {
-                return Ok(Err(e.into()));
-            }
-            roles::delete_custom(conn, tenant, id).await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "role.deleted",
-                    format!("role:{id}"),
-                    serde_json::json!({"name": current.name}),
-                ),
-            )
-            .await?;
-            Ok(Ok(holders))
-        })
-    })
-    .await??;
-    state
-        .revocations
-        .mark(&holders_affected(tenant, &holders))
+    let role = editable_role(&work, path.role_id, None).await?;
+    let holders = roles::holders(&work.tx, path.role_id).await?;
+    work.revoke(holders_affected(work.tenant(), holders))
         .await?;
+    roles::delete_custom(&work.tx, path.role_id).await?;
+    work.audit(
+        Action::RoleDeleted,
+        Target::Role(path.role_id),
+        json!({"name": role.name}),
+    )
+    .await?;
+    work.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

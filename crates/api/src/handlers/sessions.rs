@@ -1,13 +1,16 @@
 use crate::error::{ApiError, Problem};
-use crate::guards::Principal;
+use crate::guards::Caller;
 use crate::handlers::client::ClientInfo;
 use crate::handlers::page::{Page, PageQuery, paginate};
+use crate::paths::SessionPath;
 use crate::state::AppState;
+use crate::work;
 use actix_web::{HttpResponse, web};
 use auth::revocation::Affected;
 use chrono::{DateTime, TimeZone, Utc};
+use domain::{Action, Target};
 use domain::{SessionId, TenantId};
-use persistence::repo::audit::{self, AuditRecord};
+use persistence::{Mode, TenantTx};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -38,12 +41,12 @@ fn at(ms: i64) -> DateTime<Utc> {
     ))]
 pub async fn list_my_sessions(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let items: Vec<SessionResponse> = state
         .sessions
-        .list(principal.user)
+        .list(caller.user())
         .await?
         .into_iter()
         .map(|s| SessionResponse {
@@ -53,7 +56,7 @@ pub async fn list_my_sessions(
             ip: s.ip,
             user_agent: s.user_agent,
             tenant_id: s.tenant.map(|t| t.0),
-            current: Some(s.id) == principal.session,
+            current: caller.session().ok() == Some(s.id),
         })
         .collect();
     Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id.to_string())?))
@@ -69,17 +72,17 @@ pub async fn list_my_sessions(
     ))]
 pub async fn revoke_my_session(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
-    path: web::Path<Uuid>,
+    path: web::Path<SessionPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = SessionId(path.into_inner());
+    let sid = path.session_id;
     match state.sessions.get(sid).await? {
-        Some(session) if session.user == principal.user => {
+        Some(session) if session.user == caller.user() => {
             state.sessions.revoke(sid).await?;
             record_revocation(
                 &state,
-                &principal,
+                &caller,
                 &client,
                 session.tenant,
                 vec![sid],
@@ -101,16 +104,16 @@ pub async fn revoke_my_session(
     ))]
 pub async fn log_out(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
 ) -> Result<HttpResponse, ApiError> {
-    let sid = principal.session()?;
+    let sid = caller.session()?;
     state.sessions.revoke(sid).await?;
     record_revocation(
         &state,
-        &principal,
+        &caller,
         &client,
-        principal.tenant,
+        caller.tenant(),
         vec![sid],
         "logout",
     )
@@ -126,15 +129,15 @@ pub async fn log_out(
     ))]
 pub async fn log_out_everywhere(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
 ) -> Result<HttpResponse, ApiError> {
-    let sessions = state.sessions.list(principal.user).await?;
-    state.sessions.revoke_all(principal.user, None).await?;
+    let sessions = state.sessions.list(caller.user()).await?;
+    state.sessions.revoke_all(caller.user(), None).await?;
     // Also refuse any token issued before now, whatever session it claims.
     state
         .revocations
-        .mark(&[Affected::User(principal.user)])
+        .mark(&[Affected::User(caller.user())])
         .await?;
     let mut by_tenant: BTreeMap<TenantId, Vec<SessionId>> = BTreeMap::new();
     for session in sessions {
@@ -145,7 +148,7 @@ pub async fn log_out_everywhere(
     for (tenant, sids) in by_tenant {
         record_revocation(
             &state,
-            &principal,
+            &caller,
             &client,
             Some(tenant),
             sids,
@@ -160,24 +163,16 @@ pub async fn log_out_everywhere(
 /// no tenant log to write to).
 async fn record_revocation(
     state: &AppState,
-    principal: &Principal,
+    caller: &Caller,
     client: &ClientInfo,
     tenant: Option<TenantId>,
     sessions: Vec<SessionId>,
     reason: &'static str,
 ) -> Result<(), ApiError> {
     let Some(tenant) = tenant else { return Ok(()) };
-    let record = AuditRecord {
-        actor_id: Some(principal.actor()),
-        action: "session.revoked",
-        target: Some(format!("user:{}", principal.user)),
-        ip: client.ip_string(),
-        user_agent: client.user_agent.clone(),
-        details: serde_json::json!({"reason": reason, "sessions": sessions}),
-    };
-    persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(audit::record(conn, tenant, record))
-    })
-    .await?;
-    Ok(())
+    let details = serde_json::json!({"reason": reason, "sessions": sessions});
+    let (action, target) = (Action::SessionRevoked, Target::User(caller.user()));
+    let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
+    work::record(&tx, caller.actor(), client, action, target, details).await?;
+    Ok(tx.commit().await?)
 }

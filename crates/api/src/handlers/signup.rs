@@ -1,30 +1,51 @@
 use crate::config::SignupMode;
-use crate::error::{ApiError, Problem, Validator};
+use crate::error::{ApiError, Problem};
 use crate::handlers::client::ClientInfo;
-use crate::handlers::tenants::{CreateTenantRequest, TenantResponse, conflict, parse_tenant};
+use crate::handlers::tenants::{CreateTenantRequest, TenantResponse};
 use crate::state::AppState;
+use crate::validate;
+use crate::work;
 use actix_web::{HttpResponse, web};
-use domain::{DisplayName, Email, NewPassword, TenantId, UserId};
-use persistence::repo::audit::{self, AuditRecord};
+use domain::{Action, DisplayName, Email, Target, TenantId, UserId};
 use persistence::repo::{tenants, users};
+use persistence::{Mode, TenantTx};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 use utoipa::ToSchema;
+use validator::Validate;
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({
     "email": "ada@example.com",
     "password": "correct horse battery staple",
     "display_name": "Ada Lovelace",
     "tenant": {"name": "Acme Corp", "slug": "acme"}
 }))]
+#[validate(schema(function = "password_rule", skip_on_field_errors = false))]
 pub struct SignupRequest {
+    #[schema(format = "email", max_length = 254)]
+    #[validate(custom(function = "validate::email"))]
     pub email: String,
     /// At least 12 characters, at most 1024 bytes, and hard to guess (zxcvbn score ≥ 3).
+    #[schema(min_length = 12, max_length = 1024, format = "password")]
     pub password: String,
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(custom(function = "validate::display_name"))]
     pub display_name: String,
+    #[validate(nested)]
     pub tenant: CreateTenantRequest,
+}
+
+fn password_rule(body: &SignupRequest) -> Result<(), validator::ValidationError> {
+    let context = [
+        &*body.email,
+        &*body.display_name,
+        &*body.tenant.name,
+        &*body.tenant.slug,
+    ];
+    validate::new_password(&body.password, &context)
 }
 
 impl fmt::Debug for SignupRequest {
@@ -80,66 +101,30 @@ pub async fn sign_up(
     body: web::Json<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     client.rate_limit(&state, "signup").await?;
+    let body = validate::check(body)?;
     if state.config.signup == SignupMode::Closed {
         return Err(ApiError::Forbidden(
             "sign-up is closed on this deployment".into(),
         ));
     }
-    let body = body.into_inner();
-    let mut v = Validator::default();
-    let email = v.check(Email::parse(&body.email));
-    let display_name = v.check(DisplayName::parse(&body.display_name));
-    let password = v.check(NewPassword::parse(
-        &body.password,
-        &[
-            &body.email,
-            &body.display_name,
-            &body.tenant.name,
-            &body.tenant.slug,
-        ],
-    ));
-    let tenant = parse_tenant(&mut v, "tenant.", &body.tenant.name, &body.tenant.slug);
-    v.finish()?;
-    let (Some(email), Some(display_name), Some(password), Some((tenant_name, slug))) =
-        (email, display_name, password, tenant)
-    else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
-    let hash = state
-        .hasher
-        .hash(SecretString::from(password.expose().to_owned()))
-        .await?;
-
-    let tenant_id = TenantId::new();
-    let user_id = UserId::new();
-    let (user, tenant) = persistence::in_tenant(&state.db, tenant_id, move |conn| {
-        Box::pin(async move {
-            let user = users::insert(conn, user_id, &email, &display_name, &hash, false).await?;
-            let tenant =
-                tenants::create_with_owner(conn, tenant_id, &slug, &tenant_name, user_id).await?;
-            for (action, target) in [
-                ("user.signed_up", format!("user:{user_id}")),
-                ("tenant.created", format!("tenant:{tenant_id}")),
-            ] {
-                audit::record(
-                    conn,
-                    tenant_id,
-                    AuditRecord {
-                        actor_id: Some(user_id.0),
-                        action,
-                        target: Some(target),
-                        ip: client.ip_string(),
-                        user_agent: client.user_agent.clone(),
-                        details: serde_json::Value::Null,
-                    },
-                )
-                .await?;
-            }
-            Ok((user, tenant))
-        })
-    })
-    .await
-    .map_err(conflict)?;
+    let (email, display_name) = (
+        Email::parse(&body.email)?,
+        DisplayName::parse(&body.display_name)?,
+    );
+    let (tenant_name, slug) = body.tenant.parse()?;
+    let secret = SecretString::from(body.password.clone());
+    let hash = state.hasher.hash(secret).await?;
+    let (tenant_id, user_id) = (TenantId::new(), UserId::new());
+    let tx = TenantTx::begin(&state.db, tenant_id, Mode::ReadWrite).await?;
+    let user = users::insert(&tx, user_id, &email, &display_name, &hash, false).await?;
+    let tenant = tenants::create_with_owner(&tx, &slug, &tenant_name, user_id).await?;
+    for (action, target) in [
+        (Action::UserSignedUp, Target::User(user_id)),
+        (Action::TenantCreated, Target::Tenant(tenant_id)),
+    ] {
+        work::record(&tx, user_id.0, &client, action, target, Value::Null).await?;
+    }
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(SignupResponse {
         user: user.into(),
         tenant: tenant.into(),

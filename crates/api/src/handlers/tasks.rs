@@ -1,17 +1,18 @@
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::TenantContext;
-use crate::handlers::client::ClientInfo;
+use crate::error::{ApiError, Problem};
 use crate::handlers::page::{Page, PageQuery};
-use crate::handlers::trail;
-use crate::state::AppState;
+use crate::paths::{ProjectPath, TaskPath};
+use crate::validate::{self, Valid};
+use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{Scope, ValidationError};
-use persistence::models::{NewTask, Task, TaskChangeset};
-use persistence::repo::{audit, projects};
+use domain::{Action, Target, TaskId, TaskTitle, UserId, policy};
+use persistence::models::{Task, TaskChangeset};
+use persistence::repo::projects;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000b1", "project_id": "01930000-0000-7000-8000-0000000000a1", "title": "Draft the copy", "done": false, "created_by": "01930000-0000-7000-8000-000000000002", "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
@@ -39,34 +40,34 @@ impl From<Task> for TaskResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"title": "Draft the copy"}))]
 pub struct CreateTaskRequest {
-    /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
+    #[validate(custom(function = "validate::task_title"))]
     pub title: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"done": true}))]
 pub struct UpdateTaskRequest {
+    #[schema(min_length = 1, max_length = 500)]
+    #[validate(custom(function = "validate::task_title"))]
     pub title: Option<String>,
     pub done: Option<bool>,
 }
 
-fn title(raw: &str) -> Result<String, ValidationError> {
-    let title = raw.trim();
-    if title.is_empty() || title.chars().count() > 500 {
-        return Err(ValidationError::new("title", "must be 1-500 characters"));
-    }
-    Ok(title.to_owned())
-}
-
-/// `projects:write` edits any task; `tasks:write` only the caller's own.
-fn may_modify(ctx: &TenantContext, task: &Task) -> bool {
-    ctx.scopes.contains(Scope::ProjectsWrite)
-        || (ctx.scopes.contains(Scope::TasksWrite)
-            && task.created_by.is_some()
-            && task.created_by == ctx.created_by())
+/// The task of the path, if the caller may change it (`domain::policy::modify_task`).
+async fn modifiable_task(work: &TenantWork, path: &TaskPath) -> Result<Task, ApiError> {
+    let task = projects::find_task(&work.tx, path.project_id, path.task_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    policy::modify_task(
+        work.scopes(),
+        work.caller.user(),
+        task.created_by.map(UserId),
+    )?;
+    Ok(task)
 }
 
 /// A project's tasks.
@@ -77,26 +78,15 @@ fn may_modify(ctx: &TenantContext, task: &Task) -> bool {
         (status = 404, description = "No such project in this tenant", body = Problem),
     ))]
 pub async fn list_tasks(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    path: web::Path<(Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<ProjectPath>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, project) = path.into_inner();
     let (limit, after) = (query.limit()?, query.after_id()?);
-    let tenant = ctx.tenant;
-    let rows = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            if projects::find(conn, tenant, project).await?.is_none() {
-                return Ok(None);
-            }
-            projects::list_tasks(conn, tenant, project, after, limit as i64 + 1)
-                .await
-                .map(Some)
-        })
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    projects::find(&work.tx, path.project_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rows = projects::list_tasks(&work.tx, path.project_id, after, limit as i64 + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |t| t.id, TaskResponse::from)))
 }
 
@@ -108,16 +98,10 @@ pub async fn list_tasks(
         (status = 404, description = "No such task in this tenant", body = Problem),
     ))]
 pub async fn get_task(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<TaskPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, project, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    let task = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(projects::find_task(conn, tenant, project, id))
-    })
-    .await?;
+    let task = projects::find_task(&work.tx, path.project_id, path.task_id).await?;
     Ok(HttpResponse::Ok().json(TaskResponse::from(task.ok_or(ApiError::NotFound)?)))
 }
 
@@ -131,48 +115,19 @@ pub async fn get_task(
         (status = 422, description = "Invalid title", body = Problem),
     ))]
 pub async fn create_task(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<CreateTaskRequest>,
+    work: TenantWork,
+    path: web::Path<ProjectPath>,
+    body: Valid<CreateTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, project) = path.into_inner();
-    let title = title(&body.title)?;
-    let tenant = ctx.tenant;
-    let task = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            if projects::find(conn, tenant, project).await?.is_none() {
-                return Ok(None);
-            }
-            let task = projects::insert_task(
-                conn,
-                NewTask {
-                    id: Uuid::now_v7(),
-                    tenant_id: tenant.0,
-                    project_id: project,
-                    title: &title,
-                    created_by: ctx.created_by(),
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "task.created",
-                    format!("task:{}", task.id),
-                    serde_json::json!({"project_id": project}),
-                ),
-            )
-            .await?;
-            Ok(Some(task))
-        })
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let title = TaskTitle::parse(&body.title)?;
+    projects::find(&work.tx, path.project_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let task = projects::insert_task(&work.tx, path.project_id, &title, work.caller.user()).await?;
+    let details = json!({"project_id": path.project_id});
+    work.audit(Action::TaskCreated, Target::Task(TaskId(task.id)), details)
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::Created().json(TaskResponse::from(task)))
 }
 
@@ -187,51 +142,21 @@ pub async fn create_task(
         (status = 422, description = "Invalid title", body = Problem),
     ))]
 pub async fn update_task(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
-    body: web::Json<UpdateTaskRequest>,
+    work: TenantWork,
+    path: web::Path<TaskPath>,
+    body: Valid<UpdateTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, project, id) = path.into_inner();
-    let mut v = Validator::default();
-    let new_title = body.title.as_deref().map(|t| v.check(title(t)));
-    v.finish()?;
-    let new_title = new_title.flatten();
-    let done = body.done;
-    let tenant = ctx.tenant;
-    let task = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(task) = projects::find_task(conn, tenant, project, id).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if !may_modify(&ctx, &task) {
-                return Ok(Err(ApiError::Forbidden(
-                    "only the task's creator (or `projects:write`) may change it".into(),
-                )));
-            }
-            let changes = TaskChangeset {
-                title: new_title.as_deref(),
-                done,
-                updated_at: Some(Utc::now()),
-            };
-            let task = projects::update_task(conn, tenant, id, changes).await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "task.updated",
-                    format!("task:{id}"),
-                    serde_json::Value::Null,
-                ),
-            )
-            .await?;
-            Ok(Ok(task))
-        })
-    })
-    .await??;
+    let title = body.title.as_deref().map(TaskTitle::parse).transpose()?;
+    let task = modifiable_task(&work, &path).await?;
+    let changes = TaskChangeset {
+        title: title.as_ref().map(TaskTitle::as_str),
+        done: body.done,
+        updated_at: Some(Utc::now()),
+    };
+    let task = projects::update_task(&work.tx, TaskId(task.id), changes).await?;
+    work.audit(Action::TaskUpdated, Target::Task(path.task_id), Value::Null)
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::Ok().json(TaskResponse::from(task)))
 }
 
@@ -244,39 +169,13 @@ pub async fn update_task(
         (status = 404, description = "No such task in this tenant", body = Problem),
     ))]
 pub async fn delete_task(
-    state: web::Data<AppState>,
-    ctx: TenantContext,
-    client: ClientInfo,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    work: TenantWork,
+    path: web::Path<TaskPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, project, id) = path.into_inner();
-    let tenant = ctx.tenant;
-    persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let Some(task) = projects::find_task(conn, tenant, project, id).await? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if !may_modify(&ctx, &task) {
-                return Ok(Err(ApiError::Forbidden(
-                    "only the task's creator (or `projects:write`) may delete it".into(),
-                )));
-            }
-            projects::delete_task(conn, tenant, id).await?;
-            audit::record(
-                conn,
-                tenant,
-                trail::by(
-                    &ctx,
-                    &client,
-                    "task.deleted",
-                    format!("task:{id}"),
-                    serde_json::Value::Null,
-                ),
-            )
-            .await?;
-            Ok(Ok(()))
-        })
-    })
-    .await??;
+    modifiable_task(&work, &path).await?;
+    projects::delete_task(&work.tx, path.task_id).await?;
+    work.audit(Action::TaskDeleted, Target::Task(path.task_id), Value::Null)
+        .await?;
+    work.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

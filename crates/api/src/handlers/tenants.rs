@@ -1,25 +1,39 @@
-use crate::error::{ApiError, Problem, Validator};
-use crate::guards::Principal;
+use crate::error::{ApiError, Problem};
+use crate::guards::Caller;
 use crate::handlers::client::ClientInfo;
 use crate::state::AppState;
+use crate::validate::{self, Valid};
+use crate::work::{self, TenantWork};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{Slug, TenantId, TenantName};
-use persistence::PersistenceError;
+use domain::{Action, Slug, Target, TenantId, TenantName};
 use persistence::models::Tenant;
-use persistence::repo::audit::{self, AuditRecord};
 use persistence::repo::tenants;
+use persistence::{Mode, TenantTx};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Acme Corp", "slug": "acme"}))]
 pub struct CreateTenantRequest {
     /// 1 to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(custom(function = "validate::tenant_name"))]
     pub name: String,
     /// `^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$`, unique.
+    #[schema(min_length = 3, max_length = 63)]
+    #[validate(custom(function = "validate::slug"))]
     pub slug: String,
+}
+
+impl CreateTenantRequest {
+    /// The domain values of a validated request.
+    pub fn parse(&self) -> Result<(TenantName, Slug), ApiError> {
+        Ok((TenantName::parse(&self.name)?, Slug::parse(&self.slug)?))
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,31 +59,6 @@ impl From<Tenant> for TenantResponse {
     }
 }
 
-/// Parses a tenant's name and slug, collecting field errors under `prefix`.
-pub fn parse_tenant(
-    v: &mut Validator,
-    prefix: &str,
-    name: &str,
-    slug: &str,
-) -> Option<(TenantName, Slug)> {
-    let name = v.check_as(&format!("{prefix}name"), TenantName::parse(name));
-    let slug = v.check_as(&format!("{prefix}slug"), Slug::parse(slug));
-    Some((name?, slug?))
-}
-
-/// Unique-constraint violations as the 409 a client can act on.
-pub fn conflict(error: PersistenceError) -> ApiError {
-    match error {
-        PersistenceError::Conflict(constraint) if constraint.contains("slug") => {
-            ApiError::Conflict("this slug is taken".into())
-        }
-        PersistenceError::Conflict(constraint) if constraint.contains("email") => {
-            ApiError::Conflict("this email is already registered".into())
-        }
-        other => other.into(),
-    }
-}
-
 /// Create a tenant; the caller becomes its owner.
 ///
 /// The caller's current token is not widened: refresh with `tenant=<slug>` to act in it.
@@ -83,45 +72,33 @@ pub fn conflict(error: PersistenceError) -> ApiError {
     ))]
 pub async fn create_tenant(
     state: web::Data<AppState>,
-    principal: Principal,
+    caller: Caller,
     client: ClientInfo,
-    body: web::Json<CreateTenantRequest>,
+    body: Valid<CreateTenantRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut v = Validator::default();
-    let parsed = parse_tenant(&mut v, "", &body.name, &body.slug);
-    v.finish()?;
-    let Some((name, slug)) = parsed else {
-        return Err(ApiError::Internal("validated input missing".into()));
-    };
-    let id = TenantId::new();
-    let owner = principal.user;
-    let tenant = persistence::in_tenant(&state.db, id, move |conn| {
-        Box::pin(async move {
-            let tenant = tenants::create_with_owner(conn, id, &slug, &name, owner).await?;
-            audit::record(
-                conn,
-                id,
-                AuditRecord {
-                    actor_id: Some(owner.0),
-                    action: "tenant.created",
-                    target: Some(format!("tenant:{id}")),
-                    ip: client.ip_string(),
-                    user_agent: client.user_agent,
-                    details: serde_json::json!({"slug": tenant.slug}),
-                },
-            )
-            .await?;
-            Ok(tenant)
-        })
-    })
-    .await
-    .map_err(conflict)?;
+    let (name, slug) = body.0.parse()?;
+    let (id, owner) = (TenantId::new(), caller.user());
+    let tx = TenantTx::begin(&state.db, id, Mode::ReadWrite).await?;
+    let tenant = tenants::create_with_owner(&tx, &slug, &name, owner).await?;
+    let details = json!({"slug": tenant.slug});
+    work::record(
+        &tx,
+        owner.0,
+        &client,
+        Action::TenantCreated,
+        Target::Tenant(id),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(TenantResponse::from(tenant)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Acme Corporation"}))]
 pub struct UpdateTenantRequest {
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(custom(function = "validate::tenant_name"))]
     pub name: String,
 }
 
@@ -133,16 +110,11 @@ pub struct UpdateTenantRequest {
         (status = 401, description = "No valid credentials", body = Problem),
         (status = 403, description = "Another tenant's token, or missing `tenant:read`", body = Problem),
     ))]
-pub async fn get_tenant(
-    state: web::Data<AppState>,
-    ctx: crate::guards::TenantContext,
-) -> Result<HttpResponse, ApiError> {
-    let tenant = ctx.tenant;
-    let found = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(tenants::find(conn, tenant))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(TenantResponse::from(found.ok_or(ApiError::NotFound)?)))
+pub async fn get_tenant(work: TenantWork) -> Result<HttpResponse, ApiError> {
+    let tenant = tenants::find(&work.tx, work.tenant())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(TenantResponse::from(tenant)))
 }
 
 /// Rename the tenant.
@@ -154,31 +126,18 @@ pub async fn get_tenant(
         (status = 422, description = "Invalid name", body = Problem),
     ))]
 pub async fn update_tenant(
-    state: web::Data<AppState>,
-    ctx: crate::guards::TenantContext,
-    client: ClientInfo,
-    body: web::Json<UpdateTenantRequest>,
+    work: TenantWork,
+    body: Valid<UpdateTenantRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let name = TenantName::parse(&body.name)?;
-    let tenant = ctx.tenant;
-    let updated = persistence::in_tenant(&state.db, tenant, move |conn| {
-        Box::pin(async move {
-            let updated = tenants::rename(conn, tenant, &name).await?;
-            audit::record(
-                conn,
-                tenant,
-                crate::handlers::trail::by(
-                    &ctx,
-                    &client,
-                    "tenant.updated",
-                    format!("tenant:{tenant}"),
-                    serde_json::json!({"name": updated.name}),
-                ),
-            )
-            .await?;
-            Ok(updated)
-        })
-    })
+    let updated = tenants::rename(&work.tx, work.tenant(), &name).await?;
+    let details = json!({"name": updated.name});
+    work.audit(
+        Action::TenantUpdated,
+        Target::Tenant(work.tenant()),
+        details,
+    )
     .await?;
+    work.commit().await?;
     Ok(HttpResponse::Ok().json(TenantResponse::from(updated)))
 }

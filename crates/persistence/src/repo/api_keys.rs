@@ -1,38 +1,56 @@
 use crate::PersistenceError;
 use crate::models::{ApiKey, NewApiKey};
 use crate::schema::{api_key_index, api_keys, tenants};
+use crate::{TenantTx, Tx};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::TenantId;
+use diesel_async::RunQueryDsl;
+use domain::{ApiKeyId, ApiKeyName, ScopeSet, TenantId, UserId};
 use uuid::Uuid;
 
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    key: NewApiKey<'_>,
-) -> Result<ApiKey, PersistenceError> {
+/// The columns of a new key that its creator chooses.
+#[derive(Debug)]
+pub struct KeySpec<'a> {
+    pub key_id: &'a str,
+    pub secret_hash: &'a str,
+    pub name: &'a ApiKeyName,
+    pub scopes: ScopeSet,
+    pub created_by: UserId,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(tx: &TenantTx, spec: KeySpec<'_>) -> Result<ApiKey, PersistenceError> {
+    let key = NewApiKey {
+        id: ApiKeyId::new().0,
+        tenant_id: tx.tenant().0,
+        key_id: spec.key_id,
+        name: spec.name.as_str(),
+        secret_hash: spec.secret_hash,
+        scopes: spec.scopes.names(),
+        created_by: Some(spec.created_by.0),
+        expires_at: spec.expires_at,
+    };
     diesel::insert_into(api_key_index::table)
         .values((
             api_key_index::key_id.eq(key.key_id),
             api_key_index::tenant_id.eq(key.tenant_id),
         ))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(diesel::insert_into(api_keys::table)
         .values(key)
         .returning(ApiKey::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
 pub async fn list(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ApiKey>, PersistenceError> {
     let mut query = api_keys::table
-        .filter(api_keys::tenant_id.eq(tenant.0))
+        .filter(api_keys::tenant_id.eq(tx.tenant().0))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(api_keys::id.gt(after));
@@ -41,38 +59,31 @@ pub async fn list(
         .order(api_keys::id.asc())
         .limit(limit)
         .select(ApiKey::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
 /// Marks a key revoked; returns it if it was live.
-pub async fn revoke(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<Option<ApiKey>, PersistenceError> {
+pub async fn revoke(tx: &TenantTx, id: ApiKeyId) -> Result<Option<ApiKey>, PersistenceError> {
     Ok(diesel::update(
         api_keys::table
-            .filter(api_keys::tenant_id.eq(tenant.0))
-            .filter(api_keys::id.eq(id))
+            .filter(api_keys::tenant_id.eq(tx.tenant().0))
+            .filter(api_keys::id.eq(id.0))
             .filter(api_keys::revoked_at.is_null()),
     )
     .set(api_keys::revoked_at.eq(Utc::now()))
     .returning(ApiKey::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await
     .optional()?)
 }
 
 /// The tenant a key id belongs to (global index; holds no secret).
-pub async fn tenant_of(
-    conn: &mut AsyncPgConnection,
-    key_id: &str,
-) -> Result<Option<TenantId>, PersistenceError> {
+pub async fn tenant_of(tx: &Tx, key_id: &str) -> Result<Option<TenantId>, PersistenceError> {
     Ok(api_key_index::table
         .find(key_id)
         .select(api_key_index::tenant_id)
-        .first::<Uuid>(conn)
+        .first::<Uuid>(&mut tx.conn())
         .await
         .optional()?
         .map(TenantId))
@@ -80,30 +91,25 @@ pub async fn tenant_of(
 
 /// A key by its public id, with its tenant's status.
 pub async fn find_by_key_id(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     key_id: &str,
 ) -> Result<Option<(ApiKey, String)>, PersistenceError> {
     Ok(api_keys::table
         .inner_join(tenants::table)
-        .filter(api_keys::tenant_id.eq(tenant.0))
+        .filter(api_keys::tenant_id.eq(tx.tenant().0))
         .filter(api_keys::key_id.eq(key_id))
         .select((ApiKey::as_select(), tenants::status))
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
 /// Batched `last_used_at` updates (never moves a timestamp backwards).
-pub async fn touch(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    used: &[(Uuid, DateTime<Utc>)],
-) -> Result<(), PersistenceError> {
+pub async fn touch(tx: &TenantTx, used: &[(Uuid, DateTime<Utc>)]) -> Result<(), PersistenceError> {
     for (id, at) in used {
         diesel::update(
             api_keys::table
-                .filter(api_keys::tenant_id.eq(tenant.0))
+                .filter(api_keys::tenant_id.eq(tx.tenant().0))
                 .filter(api_keys::id.eq(id))
                 .filter(
                     api_keys::last_used_at
@@ -112,7 +118,7 @@ pub async fn touch(
                 ),
         )
         .set(api_keys::last_used_at.eq(at))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     }
     Ok(())

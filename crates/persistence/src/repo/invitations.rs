@@ -1,32 +1,45 @@
 use crate::PersistenceError;
+use crate::TenantTx;
 use crate::models::{Invitation, NewInvitation};
 use crate::schema::invitations;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{TenantId, UserId};
+use diesel_async::RunQueryDsl;
+use domain::{Email, InvitationId, RoleId, UserId};
 use uuid::Uuid;
 
+/// An invitation of `email` into the tenant, with `roles`, open until `expires_at`.
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    invitation: NewInvitation<'_>,
+    tx: &TenantTx,
+    email: &Email,
+    roles: &[RoleId],
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+    created_by: UserId,
 ) -> Result<Invitation, PersistenceError> {
     Ok(diesel::insert_into(invitations::table)
-        .values(invitation)
+        .values(NewInvitation {
+            id: InvitationId::new().0,
+            tenant_id: tx.tenant().0,
+            email: email.as_str(),
+            role_ids: roles.iter().map(|r| r.0).collect(),
+            token_hash,
+            expires_at,
+            created_by: Some(created_by.0),
+        })
         .returning(Invitation::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
 /// Open invitations (not accepted), oldest first.
 pub async fn list_open(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Invitation>, PersistenceError> {
     let mut query = invitations::table
-        .filter(invitations::tenant_id.eq(tenant.0))
+        .filter(invitations::tenant_id.eq(tx.tenant().0))
         .filter(invitations::accepted_at.is_null())
         .into_boxed();
     if let Some(after) = after {
@@ -36,77 +49,70 @@ pub async fn list_open(
         .order(invitations::id.asc())
         .limit(limit)
         .select(Invitation::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
-pub async fn delete_open(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<bool, PersistenceError> {
+pub async fn delete_open(tx: &TenantTx, id: InvitationId) -> Result<bool, PersistenceError> {
     let deleted = diesel::delete(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant.0))
-            .filter(invitations::id.eq(id))
+            .filter(invitations::tenant_id.eq(tx.tenant().0))
+            .filter(invitations::id.eq(id.0))
             .filter(invitations::accepted_at.is_null()),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(deleted > 0)
 }
 
 /// Deletes the open invitations `creator` made in `tenant`; how many.
 pub async fn delete_open_created_by(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     creator: UserId,
 ) -> Result<usize, PersistenceError> {
     Ok(diesel::delete(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant.0))
+            .filter(invitations::tenant_id.eq(tx.tenant().0))
             .filter(invitations::created_by.eq(creator.0))
             .filter(invitations::accepted_at.is_null()),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?)
 }
 
 /// Claims the open, unexpired invitation with this token hash: single use, even under
 /// concurrent accepts (the UPDATE's row lock decides).
 pub async fn claim(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     token_hash: &str,
-    user: Uuid,
+    user: UserId,
 ) -> Result<Option<Invitation>, PersistenceError> {
     Ok(diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tenant.0))
+            .filter(invitations::tenant_id.eq(tx.tenant().0))
             .filter(invitations::token_hash.eq(token_hash))
             .filter(invitations::accepted_at.is_null())
             .filter(invitations::expires_at.gt(Utc::now())),
     )
     .set((
         invitations::accepted_at.eq(Utc::now()),
-        invitations::accepted_by.eq(user),
+        invitations::accepted_by.eq(user.0),
     ))
     .returning(Invitation::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await
     .optional()?)
 }
 
 pub async fn find_by_hash(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     token_hash: &str,
 ) -> Result<Option<Invitation>, PersistenceError> {
     Ok(invitations::table
-        .filter(invitations::tenant_id.eq(tenant.0))
+        .filter(invitations::tenant_id.eq(tx.tenant().0))
         .filter(invitations::token_hash.eq(token_hash))
         .select(Invitation::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }

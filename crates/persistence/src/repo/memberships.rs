@@ -1,9 +1,10 @@
 use crate::PersistenceError;
 use crate::models::{Membership, NewMembership, Role, Tenant};
 use crate::schema::{membership_roles, memberships, roles, tenants};
+use crate::{TenantTx, Tx};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{MembershipStatus, RoleId, ScopeSet, TenantId, TenantStatus, UserId};
+use diesel_async::RunQueryDsl;
+use domain::{MembershipStatus, RoleId, UserId};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -15,46 +16,26 @@ pub struct Grant {
     pub roles: Vec<Role>,
 }
 
-impl Grant {
-    /// The union of the membership's role permissions.
-    pub fn permissions(&self) -> ScopeSet {
-        self.roles
-            .iter()
-            .map(|r| ScopeSet::parse_names(&r.permissions).unwrap_or_default())
-            .fold(ScopeSet::EMPTY, ScopeSet::union)
-    }
-
-    /// Active membership in an active tenant.
-    pub fn is_usable(&self) -> bool {
-        MembershipStatus::parse(&self.membership.status) == Some(MembershipStatus::Active)
-            && TenantStatus::parse(&self.tenant.status) == Some(TenantStatus::Active)
-    }
-}
-
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     user: UserId,
     role_ids: &[RoleId],
 ) -> Result<(), PersistenceError> {
     diesel::insert_into(memberships::table)
         .values(NewMembership {
-            tenant_id: tenant.0,
+            tenant_id: tx.tenant().0,
             user_id: user.0,
         })
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
-    grant_roles(conn, tenant, user, role_ids).await
+    grant_roles(tx, user, role_ids).await
 }
 
 /// Every membership of `user` that the unit of work can see, with tenant and roles. In an
 /// `as_user` unit of work: all of the user's tenants; in a tenant's: that one.
-pub async fn grants_of_user(
-    conn: &AsyncPgConnection,
-    user: UserId,
-) -> Result<Vec<Grant>, PersistenceError> {
+pub async fn grants_of_user(tx: &Tx, user: UserId) -> Result<Vec<Grant>, PersistenceError> {
     // Independent statements: sent together (pipelined), answered in order.
-    let (mut a, mut b) = (conn, conn);
+    let (mut a, mut b) = (tx.conn(), tx.conn());
     let (rows, role_rows) = futures_util::future::try_join(
         memberships::table
             .inner_join(tenants::table)
@@ -93,18 +74,17 @@ pub struct Member {
 }
 
 async fn with_roles(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     rows: Vec<(Membership, crate::models::User)>,
 ) -> Result<Vec<Member>, PersistenceError> {
     let ids: Vec<Uuid> = rows.iter().map(|(m, _)| m.user_id).collect();
     let role_rows: Vec<(Uuid, Role)> = membership_roles::table
         .inner_join(roles::table)
-        .filter(membership_roles::tenant_id.eq(tenant.0))
+        .filter(membership_roles::tenant_id.eq(tx.tenant().0))
         .filter(membership_roles::user_id.eq_any(&ids))
         .order(roles::name.asc())
         .select((membership_roles::user_id, Role::as_select()))
-        .load(conn)
+        .load(&mut tx.conn())
         .await?;
     let mut by_user: BTreeMap<Uuid, Vec<Role>> = BTreeMap::new();
     for (user, role) in role_rows {
@@ -121,15 +101,14 @@ async fn with_roles(
 }
 
 pub async fn list_members(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Member>, PersistenceError> {
     use crate::schema::users;
     let mut query = memberships::table
         .inner_join(users::table)
-        .filter(memberships::tenant_id.eq(tenant.0))
+        .filter(memberships::tenant_id.eq(tx.tenant().0))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(memberships::user_id.gt(after));
@@ -138,102 +117,89 @@ pub async fn list_members(
         .order(memberships::user_id.asc())
         .limit(limit)
         .select((Membership::as_select(), crate::models::User::as_select()))
-        .load(conn)
+        .load(&mut tx.conn())
         .await?;
-    with_roles(conn, tenant, rows).await
+    with_roles(tx, rows).await
 }
 
-pub async fn find_member(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    user: UserId,
-) -> Result<Option<Member>, PersistenceError> {
+pub async fn find_member(tx: &TenantTx, user: UserId) -> Result<Option<Member>, PersistenceError> {
     use crate::schema::users;
     let rows = memberships::table
         .inner_join(users::table)
-        .filter(memberships::tenant_id.eq(tenant.0))
+        .filter(memberships::tenant_id.eq(tx.tenant().0))
         .filter(memberships::user_id.eq(user.0))
         .select((Membership::as_select(), crate::models::User::as_select()))
-        .load(conn)
+        .load(&mut tx.conn())
         .await?;
-    Ok(with_roles(conn, tenant, rows).await?.pop())
+    Ok(with_roles(tx, rows).await?.pop())
 }
 
 pub async fn set_status(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     user: UserId,
     status: MembershipStatus,
 ) -> Result<(), PersistenceError> {
     diesel::update(
         memberships::table
-            .filter(memberships::tenant_id.eq(tenant.0))
+            .filter(memberships::tenant_id.eq(tx.tenant().0))
             .filter(memberships::user_id.eq(user.0)),
     )
     .set(memberships::status.eq(status.as_str()))
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn delete(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    user: UserId,
-) -> Result<(), PersistenceError> {
+pub async fn delete(tx: &TenantTx, user: UserId) -> Result<(), PersistenceError> {
     diesel::delete(
         memberships::table
-            .filter(memberships::tenant_id.eq(tenant.0))
+            .filter(memberships::tenant_id.eq(tx.tenant().0))
             .filter(memberships::user_id.eq(user.0)),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(())
 }
 
 pub async fn set_roles(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     user: UserId,
     role_ids: &[RoleId],
 ) -> Result<(), PersistenceError> {
     diesel::delete(
         membership_roles::table
-            .filter(membership_roles::tenant_id.eq(tenant.0))
+            .filter(membership_roles::tenant_id.eq(tx.tenant().0))
             .filter(membership_roles::user_id.eq(user.0)),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
-    grant_roles(conn, tenant, user, role_ids).await
+    grant_roles(tx, user, role_ids).await
 }
 
 /// Active members holding the built-in `owner` role, locked until the transaction ends
 /// so that two concurrent demotions cannot both see "another owner remains".
-pub async fn active_owners(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-) -> Result<Vec<Uuid>, PersistenceError> {
-    Ok(memberships::table
+pub async fn active_owners(tx: &TenantTx) -> Result<Vec<UserId>, PersistenceError> {
+    let owners: Vec<Uuid> = memberships::table
         .inner_join(
             membership_roles::table.on(membership_roles::tenant_id
                 .eq(memberships::tenant_id)
                 .and(membership_roles::user_id.eq(memberships::user_id))),
         )
         .inner_join(roles::table.on(roles::id.eq(membership_roles::role_id)))
-        .filter(memberships::tenant_id.eq(tenant.0))
+        .filter(memberships::tenant_id.eq(tx.tenant().0))
         .filter(memberships::status.eq(MembershipStatus::Active.as_str()))
         .filter(roles::builtin.eq(true))
         .filter(roles::name.eq(domain::BuiltinRole::Owner.name()))
         .select(memberships::user_id)
         .for_update()
-        .load(conn)
-        .await?)
+        .load(&mut tx.conn())
+        .await?;
+    Ok(owners.into_iter().map(UserId).collect())
 }
 
 /// Adds roles to a membership.
 async fn grant_roles(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     user: UserId,
     role_ids: &[RoleId],
 ) -> Result<(), PersistenceError> {
@@ -241,7 +207,7 @@ async fn grant_roles(
         .iter()
         .map(|role| {
             (
-                membership_roles::tenant_id.eq(tenant.0),
+                membership_roles::tenant_id.eq(tx.tenant().0),
                 membership_roles::user_id.eq(user.0),
                 membership_roles::role_id.eq(role.0),
             )
@@ -249,7 +215,7 @@ async fn grant_roles(
         .collect();
     diesel::insert_into(membership_roles::table)
         .values(&rows)
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(())
 }

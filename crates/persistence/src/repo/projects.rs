@@ -2,100 +2,98 @@
 //! tenant-owned resource (see README "Adding a resource").
 
 use crate::PersistenceError;
+use crate::TenantTx;
 use crate::models::{NewProject, NewTask, Project, ProjectChangeset, Task, TaskChangeset};
 use crate::schema::{projects, tasks};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::TenantId;
+use diesel_async::RunQueryDsl;
+use domain::{Description, ProjectId, ProjectName, TaskId, TaskTitle, UserId};
 use uuid::Uuid;
 
 /// Up to `limit` projects after `after` (UUIDv7 ids: creation order).
 pub async fn list(
-    mut conn: &AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Project>, PersistenceError> {
     // One static query shape (no boxing), so diesel keeps it as a prepared statement: the
     // first page starts after the nil UUID, which precedes every UUIDv7.
     Ok(projects::table
-        .filter(projects::tenant_id.eq(tenant.0))
+        .filter(projects::tenant_id.eq(tx.tenant().0))
         .filter(projects::id.gt(after.unwrap_or(Uuid::nil())))
         .order(projects::id.asc())
         .limit(limit)
         .select(Project::as_select())
-        .load(&mut conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<Option<Project>, PersistenceError> {
+pub async fn find(tx: &TenantTx, id: ProjectId) -> Result<Option<Project>, PersistenceError> {
     Ok(projects::table
-        .filter(projects::tenant_id.eq(tenant.0))
-        .filter(projects::id.eq(id))
+        .filter(projects::tenant_id.eq(tx.tenant().0))
+        .filter(projects::id.eq(id.0))
         .select(Project::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    project: NewProject<'_>,
+    tx: &TenantTx,
+    name: &ProjectName,
+    description: &Description,
+    created_by: UserId,
 ) -> Result<Project, PersistenceError> {
     Ok(diesel::insert_into(projects::table)
-        .values(project)
+        .values(NewProject {
+            id: ProjectId::new().0,
+            tenant_id: tx.tenant().0,
+            name: name.as_str(),
+            description: description.as_str(),
+            created_by: Some(created_by.0),
+        })
         .returning(Project::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
 pub async fn update(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
+    tx: &TenantTx,
+    id: ProjectId,
     changes: ProjectChangeset<'_>,
 ) -> Result<Option<Project>, PersistenceError> {
     Ok(diesel::update(
         projects::table
-            .filter(projects::tenant_id.eq(tenant.0))
-            .filter(projects::id.eq(id)),
+            .filter(projects::tenant_id.eq(tx.tenant().0))
+            .filter(projects::id.eq(id.0)),
     )
     .set(changes)
     .returning(Project::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await
     .optional()?)
 }
 
-pub async fn delete(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<bool, PersistenceError> {
+pub async fn delete(tx: &TenantTx, id: ProjectId) -> Result<bool, PersistenceError> {
     let deleted = diesel::delete(
         projects::table
-            .filter(projects::tenant_id.eq(tenant.0))
-            .filter(projects::id.eq(id)),
+            .filter(projects::tenant_id.eq(tx.tenant().0))
+            .filter(projects::id.eq(id.0)),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(deleted > 0)
 }
 
 pub async fn list_tasks(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    project: Uuid,
+    tx: &TenantTx,
+    project: ProjectId,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Task>, PersistenceError> {
     let mut query = tasks::table
-        .filter(tasks::tenant_id.eq(tenant.0))
-        .filter(tasks::project_id.eq(project))
+        .filter(tasks::tenant_id.eq(tx.tenant().0))
+        .filter(tasks::project_id.eq(project.0))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(tasks::id.gt(after));
@@ -104,65 +102,67 @@ pub async fn list_tasks(
         .order(tasks::id.asc())
         .limit(limit)
         .select(Task::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
 pub async fn find_task(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    project: Uuid,
-    id: Uuid,
+    tx: &TenantTx,
+    project: ProjectId,
+    id: TaskId,
 ) -> Result<Option<Task>, PersistenceError> {
     Ok(tasks::table
-        .filter(tasks::tenant_id.eq(tenant.0))
-        .filter(tasks::project_id.eq(project))
-        .filter(tasks::id.eq(id))
+        .filter(tasks::tenant_id.eq(tx.tenant().0))
+        .filter(tasks::project_id.eq(project.0))
+        .filter(tasks::id.eq(id.0))
         .select(Task::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
 pub async fn insert_task(
-    conn: &mut AsyncPgConnection,
-    task: NewTask<'_>,
+    tx: &TenantTx,
+    project: ProjectId,
+    title: &TaskTitle,
+    created_by: UserId,
 ) -> Result<Task, PersistenceError> {
     Ok(diesel::insert_into(tasks::table)
-        .values(task)
+        .values(NewTask {
+            id: TaskId::new().0,
+            tenant_id: tx.tenant().0,
+            project_id: project.0,
+            title: title.as_str(),
+            created_by: Some(created_by.0),
+        })
         .returning(Task::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
 pub async fn update_task(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
+    tx: &TenantTx,
+    id: TaskId,
     changes: TaskChangeset<'_>,
 ) -> Result<Task, PersistenceError> {
     Ok(diesel::update(
         tasks::table
-            .filter(tasks::tenant_id.eq(tenant.0))
-            .filter(tasks::id.eq(id)),
+            .filter(tasks::tenant_id.eq(tx.tenant().0))
+            .filter(tasks::id.eq(id.0)),
     )
     .set(changes)
     .returning(Task::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await?)
 }
 
-pub async fn delete_task(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<(), PersistenceError> {
+pub async fn delete_task(tx: &TenantTx, id: TaskId) -> Result<(), PersistenceError> {
     diesel::delete(
         tasks::table
-            .filter(tasks::tenant_id.eq(tenant.0))
-            .filter(tasks::id.eq(id)),
+            .filter(tasks::tenant_id.eq(tx.tenant().0))
+            .filter(tasks::id.eq(id.0)),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(())
 }

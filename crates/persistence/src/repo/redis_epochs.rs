@@ -3,20 +3,18 @@
 //! decisions (first start, same, loss) are made in `auth::revocation::epoch`.
 
 use crate::PersistenceError;
+use crate::Tx;
 use crate::models::RedisEpoch;
 use crate::schema::redis_epochs;
 use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    prefix: &str,
-) -> Result<Option<RedisEpoch>, PersistenceError> {
+pub async fn find(tx: &Tx, prefix: &str) -> Result<Option<RedisEpoch>, PersistenceError> {
     Ok(redis_epochs::table
         .find(prefix)
         .select(RedisEpoch::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
@@ -24,7 +22,7 @@ pub async fn find(
 /// A prefix seen for the first time: records `epoch` unless another instance just did;
 /// returns the row either way.
 pub async fn insert_first(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     prefix: &str,
     epoch: i64,
 ) -> Result<RedisEpoch, PersistenceError> {
@@ -34,16 +32,16 @@ pub async fn insert_first(
             redis_epochs::epoch.eq(epoch),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
-    find(conn, prefix).await?.ok_or(PersistenceError::NotFound)
+    find(tx, prefix).await?.ok_or(PersistenceError::NotFound)
 }
 
 /// Redis lost the state of epoch `from`: moves to the next epoch with "not before" = now,
 /// only if the epoch is still `from` (compare-and-set: of the instances noticing one loss,
 /// one resets). Returns the row as it is now, and whether this call made the reset.
 pub async fn reset(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     prefix: &str,
     from: i64,
 ) -> Result<(RedisEpoch, bool), PersistenceError> {
@@ -57,15 +55,13 @@ pub async fn reset(
         redis_epochs::not_before.eq(now),
     ))
     .returning(RedisEpoch::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await
     .optional()?;
     match updated {
         Some(row) => Ok((row, true)),
         None => Ok((
-            find(conn, prefix)
-                .await?
-                .ok_or(PersistenceError::NotFound)?,
+            find(tx, prefix).await?.ok_or(PersistenceError::NotFound)?,
             false,
         )),
     }

@@ -1,20 +1,18 @@
 use crate::PersistenceError;
+use crate::TenantTx;
 use crate::models::{NewRole, Role};
 use crate::schema::roles;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{BuiltinRole, RoleId, TenantId};
+use diesel_async::RunQueryDsl;
+use domain::{BuiltinRole, Description, RoleId, RoleName, ScopeSet};
 
 /// Creates the four built-in roles of a new tenant.
-pub async fn create_builtins(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-) -> Result<Vec<Role>, PersistenceError> {
+pub async fn create_builtins(tx: &TenantTx) -> Result<Vec<Role>, PersistenceError> {
     let rows: Vec<NewRole> = BuiltinRole::ALL
         .iter()
         .map(|role| NewRole {
             id: RoleId::new().0,
-            tenant_id: tenant.0,
+            tenant_id: tx.tenant().0,
             name: role.name(),
             description: role.description(),
             permissions: role.permissions().names(),
@@ -24,32 +22,27 @@ pub async fn create_builtins(
     Ok(diesel::insert_into(roles::table)
         .values(&rows)
         .returning(Role::as_returning())
-        .get_results(conn)
+        .get_results(&mut tx.conn())
         .await?)
 }
 
-pub async fn find_by_name(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    name: &str,
-) -> Result<Option<Role>, PersistenceError> {
+pub async fn find_by_name(tx: &TenantTx, name: &str) -> Result<Option<Role>, PersistenceError> {
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tenant.0))
+        .filter(roles::tenant_id.eq(tx.tenant().0))
         .filter(roles::name.eq(name))
         .select(Role::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
 pub async fn list(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
+    tx: &TenantTx,
     after: Option<uuid::Uuid>,
     limit: i64,
 ) -> Result<Vec<Role>, PersistenceError> {
     let mut query = roles::table
-        .filter(roles::tenant_id.eq(tenant.0))
+        .filter(roles::tenant_id.eq(tx.tenant().0))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(roles::id.gt(after));
@@ -58,45 +51,48 @@ pub async fn list(
         .order(roles::id.asc())
         .limit(limit)
         .select(Role::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: uuid::Uuid,
-) -> Result<Option<Role>, PersistenceError> {
+pub async fn find(tx: &TenantTx, id: RoleId) -> Result<Option<Role>, PersistenceError> {
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tenant.0))
-        .filter(roles::id.eq(id))
+        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::id.eq(id.0))
         .select(Role::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
-pub async fn find_many(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    ids: &[uuid::Uuid],
-) -> Result<Vec<Role>, PersistenceError> {
+pub async fn find_many(tx: &TenantTx, ids: &[RoleId]) -> Result<Vec<Role>, PersistenceError> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tenant.0))
-        .filter(roles::id.eq_any(ids))
+        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::id.eq_any(&ids))
         .select(Role::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }
 
+/// A custom role.
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    role: NewRole<'_>,
+    tx: &TenantTx,
+    name: &RoleName,
+    description: &Description,
+    permissions: ScopeSet,
 ) -> Result<Role, PersistenceError> {
     Ok(diesel::insert_into(roles::table)
-        .values(role)
+        .values(NewRole {
+            id: RoleId::new().0,
+            tenant_id: tx.tenant().0,
+            name: name.as_str(),
+            description: description.as_str(),
+            permissions: permissions.names(),
+            builtin: false,
+        })
         .returning(Role::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
@@ -111,50 +107,42 @@ pub struct RoleChangeset<'a> {
 
 /// Updates a custom role; built-in roles are never matched.
 pub async fn update_custom(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: uuid::Uuid,
+    tx: &TenantTx,
+    id: RoleId,
     changes: RoleChangeset<'_>,
 ) -> Result<Role, PersistenceError> {
     Ok(diesel::update(
         roles::table
-            .filter(roles::tenant_id.eq(tenant.0))
-            .filter(roles::id.eq(id))
+            .filter(roles::tenant_id.eq(tx.tenant().0))
+            .filter(roles::id.eq(id.0))
             .filter(roles::builtin.eq(false)),
     )
     .set(changes)
     .returning(Role::as_returning())
-    .get_result(conn)
+    .get_result(&mut tx.conn())
     .await?)
 }
 
-pub async fn delete_custom(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: uuid::Uuid,
-) -> Result<(), PersistenceError> {
+pub async fn delete_custom(tx: &TenantTx, id: RoleId) -> Result<(), PersistenceError> {
     diesel::delete(
         roles::table
-            .filter(roles::tenant_id.eq(tenant.0))
-            .filter(roles::id.eq(id))
+            .filter(roles::tenant_id.eq(tx.tenant().0))
+            .filter(roles::id.eq(id.0))
             .filter(roles::builtin.eq(false)),
     )
-    .execute(conn)
+    .execute(&mut tx.conn())
     .await?;
     Ok(())
 }
 
 /// The members holding a role (whose tokens a change to it affects).
-pub async fn holders(
-    conn: &mut AsyncPgConnection,
-    tenant: TenantId,
-    id: uuid::Uuid,
-) -> Result<Vec<uuid::Uuid>, PersistenceError> {
+pub async fn holders(tx: &TenantTx, id: RoleId) -> Result<Vec<domain::UserId>, PersistenceError> {
     use crate::schema::membership_roles;
-    Ok(membership_roles::table
-        .filter(membership_roles::tenant_id.eq(tenant.0))
-        .filter(membership_roles::role_id.eq(id))
+    let holders: Vec<uuid::Uuid> = membership_roles::table
+        .filter(membership_roles::tenant_id.eq(tx.tenant().0))
+        .filter(membership_roles::role_id.eq(id.0))
         .select(membership_roles::user_id)
-        .load(conn)
-        .await?)
+        .load(&mut tx.conn())
+        .await?;
+    Ok(holders.into_iter().map(domain::UserId).collect())
 }

@@ -1,12 +1,13 @@
 use crate::PersistenceError;
 use crate::models::{NewTenant, Tenant};
 use crate::schema::tenants;
+use crate::{TenantTx, Tx};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use domain::{Slug, TenantId, TenantName};
 
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: TenantId,
     slug: &Slug,
     name: &TenantName,
@@ -18,30 +19,24 @@ pub async fn insert(
             name: name.as_str(),
         })
         .returning(Tenant::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    id: TenantId,
-) -> Result<Option<Tenant>, PersistenceError> {
+pub async fn find(tx: &Tx, id: TenantId) -> Result<Option<Tenant>, PersistenceError> {
     Ok(tenants::table
         .find(id.0)
         .select(Tenant::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
-pub async fn find_by_slug(
-    conn: &mut AsyncPgConnection,
-    slug: &str,
-) -> Result<Option<Tenant>, PersistenceError> {
+pub async fn find_by_slug(tx: &Tx, slug: &str) -> Result<Option<Tenant>, PersistenceError> {
     Ok(tenants::table
         .filter(tenants::slug.eq(slug))
         .select(Tenant::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
@@ -49,50 +44,45 @@ pub async fn find_by_slug(
 /// A new tenant with its four built-in roles and `owner` as its first member (role
 /// `owner`). Run in the new tenant's unit of work.
 pub async fn create_with_owner(
-    conn: &mut AsyncPgConnection,
-    id: TenantId,
+    tx: &TenantTx,
     slug: &Slug,
     name: &TenantName,
     owner: domain::UserId,
 ) -> Result<Tenant, PersistenceError> {
-    let tenant = insert(conn, id, slug, name).await?;
-    let roles = crate::repo::roles::create_builtins(conn, id).await?;
+    let tenant = insert(tx, tx.tenant(), slug, name).await?;
+    let roles = crate::repo::roles::create_builtins(tx).await?;
     let owner_role = roles
         .iter()
         .find(|r| r.name == domain::BuiltinRole::Owner.name())
         .map(|r| domain::RoleId(r.id))
         .ok_or(PersistenceError::NotFound)?;
-    crate::repo::memberships::insert(conn, id, owner, &[owner_role]).await?;
+    crate::repo::memberships::insert(tx, owner, &[owner_role]).await?;
     Ok(tenant)
 }
 
-pub async fn rename(
-    conn: &mut AsyncPgConnection,
-    id: TenantId,
-    name: &TenantName,
-) -> Result<Tenant, PersistenceError> {
+pub async fn rename(tx: &Tx, id: TenantId, name: &TenantName) -> Result<Tenant, PersistenceError> {
     Ok(diesel::update(tenants::table.find(id.0))
         .set(tenants::name.eq(name.as_str()))
         .returning(Tenant::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
 pub async fn set_status(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: TenantId,
     status: domain::TenantStatus,
 ) -> Result<Option<Tenant>, PersistenceError> {
     Ok(diesel::update(tenants::table.find(id.0))
         .set(tenants::status.eq(status.as_str()))
         .returning(Tenant::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await
         .optional()?)
 }
 
 pub async fn list(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     after: Option<uuid::Uuid>,
     limit: i64,
 ) -> Result<Vec<Tenant>, PersistenceError> {
@@ -104,6 +94,6 @@ pub async fn list(
         .order(tenants::id.asc())
         .limit(limit)
         .select(Tenant::as_select())
-        .load(conn)
+        .load(&mut tx.conn())
         .await?)
 }

@@ -1,13 +1,14 @@
 use crate::PersistenceError;
+use crate::Tx;
 use crate::models::{NewUser, User};
 use crate::schema::users;
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use domain::{DisplayName, Email, UserId};
 
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: UserId,
     email: &Email,
     display_name: &DisplayName,
@@ -23,95 +24,81 @@ pub async fn insert(
             is_platform_admin,
         })
         .returning(User::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
-pub async fn find(
-    mut conn: &AsyncPgConnection,
-    id: UserId,
-) -> Result<Option<User>, PersistenceError> {
+pub async fn find(tx: &Tx, id: UserId) -> Result<Option<User>, PersistenceError> {
     Ok(users::table
         .find(id.0)
         .select(User::as_select())
-        .first(&mut conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
-pub async fn find_by_email(
-    conn: &mut AsyncPgConnection,
-    email: &Email,
-) -> Result<Option<User>, PersistenceError> {
+pub async fn find_by_email(tx: &Tx, email: &Email) -> Result<Option<User>, PersistenceError> {
     Ok(users::table
         .filter(users::email.eq(email.as_str()))
         .select(User::as_select())
-        .first(conn)
+        .first(&mut tx.conn())
         .await
         .optional()?)
 }
 
 /// Stores a re-hash of the same password (newer argon2 parameters): not a password change.
 pub async fn upgrade_password_hash(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: UserId,
     hash: &str,
 ) -> Result<(), PersistenceError> {
     diesel::update(users::table.find(id.0))
         .set(users::password_hash.eq(hash))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(())
 }
 
 /// A new password: stamps `password_changed_at`.
-pub async fn change_password(
-    conn: &mut AsyncPgConnection,
-    id: UserId,
-    hash: &str,
-) -> Result<(), PersistenceError> {
+pub async fn change_password(tx: &Tx, id: UserId, hash: &str) -> Result<(), PersistenceError> {
     diesel::update(users::table.find(id.0))
         .set((
             users::password_hash.eq(hash),
             users::password_changed_at.eq(Utc::now()),
         ))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(())
 }
 
 pub async fn update_display_name(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: UserId,
     display_name: &DisplayName,
 ) -> Result<User, PersistenceError> {
     Ok(diesel::update(users::table.find(id.0))
         .set(users::display_name.eq(display_name.as_str()))
         .returning(User::as_returning())
-        .get_result(conn)
+        .get_result(&mut tx.conn())
         .await?)
 }
 
-pub async fn set_platform_admin(
-    conn: &mut AsyncPgConnection,
-    id: UserId,
-    admin: bool,
-) -> Result<(), PersistenceError> {
+pub async fn set_platform_admin(tx: &Tx, id: UserId, admin: bool) -> Result<(), PersistenceError> {
     diesel::update(users::table.find(id.0))
         .set(users::is_platform_admin.eq(admin))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(())
 }
 
 pub async fn set_status(
-    conn: &mut AsyncPgConnection,
+    tx: &Tx,
     id: UserId,
     status: domain::UserStatus,
 ) -> Result<(), PersistenceError> {
     diesel::update(users::table.find(id.0))
         .set(users::status.eq(status.as_str()))
-        .execute(conn)
+        .execute(&mut tx.conn())
         .await?;
     Ok(())
 }

@@ -1,0 +1,124 @@
+//! The audit catalog: every action the audit log records, and what it was done to. Like
+//! the scope catalog, the wire names live here once; a record cannot carry free text.
+
+use crate::ids::{ApiKeyId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId};
+use std::fmt;
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal),+ $(,)?) => {
+        /// An action recorded in a tenant's audit log.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            /// The name stored and shown (`GET /audit?action=`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Action::$variant => $name),+ }
+            }
+
+            pub fn parse(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    UserSignedUp => "user.signed_up",
+    LoginSucceeded => "login.succeeded",
+    LoginFailed => "login.failed",
+    SessionRevoked => "session.revoked",
+    TenantCreated => "tenant.created",
+    TenantUpdated => "tenant.updated",
+    TenantSuspended => "tenant.suspended",
+    TenantActivated => "tenant.activated",
+    MemberInvited => "member.invited",
+    MemberJoined => "member.joined",
+    MemberEnabled => "member.enabled",
+    MemberDisabled => "member.disabled",
+    MemberRemoved => "member.removed",
+    MemberRolesChanged => "member.roles_changed",
+    InvitationRevoked => "invitation.revoked",
+    RoleCreated => "role.created",
+    RoleUpdated => "role.updated",
+    RoleDeleted => "role.deleted",
+    ApiKeyCreated => "api_key.created",
+    ApiKeyRevoked => "api_key.revoked",
+    ProjectCreated => "project.created",
+    ProjectUpdated => "project.updated",
+    ProjectDeleted => "project.deleted",
+    TaskCreated => "task.created",
+    TaskUpdated => "task.updated",
+    TaskDeleted => "task.deleted",
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an action was done to, written `kind:id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    User(UserId),
+    Tenant(TenantId),
+    Session(SessionId),
+    Role(RoleId),
+    ApiKey(ApiKeyId),
+    Invitation(InvitationId),
+    Project(ProjectId),
+    Task(TaskId),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::User(id) => write!(f, "user:{id}"),
+            Target::Tenant(id) => write!(f, "tenant:{id}"),
+            Target::Session(id) => write!(f, "session:{id}"),
+            Target::Role(id) => write!(f, "role:{id}"),
+            Target::ApiKey(id) => write!(f, "api_key:{id}"),
+            Target::Invitation(id) => write!(f, "invitation:{id}"),
+            Target::Project(id) => write!(f, "project:{id}"),
+            Target::Task(id) => write!(f, "task:{id}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn every_action_name_parses_back_to_itself_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(*action));
+            assert!(seen.insert(action.as_str()), "duplicate {action}");
+            let (kind, verb) = action.as_str().split_once('.').unwrap_or_default();
+            assert!(
+                !kind.is_empty() && !verb.is_empty(),
+                "{action} is not kind.verb"
+            );
+        }
+        assert_eq!(Action::parse("project.exploded"), None);
+    }
+
+    #[test]
+    fn targets_are_written_kind_colon_id() {
+        let id = Uuid::nil();
+        assert_eq!(
+            Target::Project(ProjectId(id)).to_string(),
+            format!("project:{id}")
+        );
+        assert_eq!(
+            Target::ApiKey(ApiKeyId(id)).to_string(),
+            format!("api_key:{id}")
+        );
+        assert_eq!(Target::User(UserId(id)).to_string(), format!("user:{id}"));
+    }
+}
