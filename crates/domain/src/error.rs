@@ -17,3 +17,23 @@ impl ValidationError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_field_and_message_it_was_given() {
+        let error = ValidationError::new("slug", String::from("is taken"));
+        assert_eq!(error.field, "slug");
+        assert_eq!(error.message, "is taken");
+    }
+
+    #[test]
+    fn displays_as_field_colon_message() {
+        assert_eq!(
+            ValidationError::new("email", "must be a valid email address").to_string(),
+            "email: must be a valid email address"
+        );
+    }
+}

@@ -87,3 +87,61 @@ id_type!(
     /// One audit event.
     AuditEventId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "0190f5a2-7b1c-7d3e-8f40-123456789abc";
+
+    #[test]
+    fn new_ids_are_distinct_version_7_uuids() {
+        let a = UserId::new();
+        let b = UserId::new();
+        assert_ne!(a, b);
+        assert_eq!(a.0.get_version_num(), 7);
+        assert_eq!(b.0.get_version_num(), 7);
+    }
+
+    #[test]
+    fn new_ids_are_time_ordered() {
+        let earlier = TenantId::new();
+        let later = TenantId::new();
+        assert!(earlier < later);
+    }
+
+    #[test]
+    fn default_is_a_fresh_version_7_id() {
+        let a = RoleId::default();
+        let b = RoleId::default();
+        assert_ne!(a, b);
+        assert_eq!(a.0.get_version_num(), 7);
+        assert!(!a.0.is_nil());
+    }
+
+    #[test]
+    fn wraps_the_uuid_it_is_built_from() {
+        let uuid = Uuid::parse_str(TEXT).unwrap();
+        assert_eq!(SessionId::from(uuid).0, uuid);
+    }
+
+    #[test]
+    fn displays_as_the_hyphenated_uuid() {
+        let uuid = Uuid::parse_str(TEXT).unwrap();
+        assert_eq!(TenantId::from(uuid).to_string(), TEXT);
+    }
+
+    #[test]
+    fn parses_the_text_it_displays() {
+        let id: UserId = TEXT.parse().unwrap();
+        assert_eq!(id.0, Uuid::parse_str(TEXT).unwrap());
+        assert_eq!(id.to_string().parse::<UserId>().unwrap(), id);
+    }
+
+    #[test]
+    fn rejects_text_that_is_not_a_uuid() {
+        for bad in ["", "not-a-uuid", "0190f5a2-7b1c-7d3e-8f40-123456789ab"] {
+            assert!(bad.parse::<RoleId>().is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -137,3 +137,85 @@ impl fmt::Display for DisplayName {
         f.write_str(&self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_is_trimmed() {
+        assert_eq!(
+            TenantName::parse("  Acme Corp \n").unwrap().as_str(),
+            "Acme Corp"
+        );
+        assert_eq!(DisplayName::parse("\tAda ").unwrap().as_str(), "Ada");
+    }
+
+    #[test]
+    fn single_character_name_is_accepted() {
+        assert_eq!(TenantName::parse("A").unwrap().as_str(), "A");
+        assert_eq!(DisplayName::parse("A").unwrap().as_str(), "A");
+    }
+
+    #[test]
+    fn empty_or_blank_name_is_rejected() {
+        for bad in ["", "   ", "\t\n"] {
+            assert!(TenantName::parse(bad).is_err(), "{bad:?} accepted");
+            assert!(DisplayName::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn name_of_exactly_100_characters_is_accepted() {
+        let name = "n".repeat(100);
+        assert_eq!(TenantName::parse(&name).unwrap().as_str(), name);
+        assert_eq!(DisplayName::parse(&name).unwrap().as_str(), name);
+    }
+
+    #[test]
+    fn name_of_101_characters_is_rejected() {
+        let name = "n".repeat(101);
+        assert!(TenantName::parse(&name).is_err());
+        assert!(DisplayName::parse(&name).is_err());
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        // 100 characters, 200 bytes.
+        let name = "é".repeat(100);
+        assert!(TenantName::parse(&name).is_ok());
+        assert!(DisplayName::parse(&name).is_ok());
+    }
+
+    #[test]
+    fn length_is_counted_after_trimming() {
+        let name = format!("  {}  ", "n".repeat(100));
+        assert!(TenantName::parse(&name).is_ok());
+        assert!(DisplayName::parse(&name).is_ok());
+    }
+
+    #[test]
+    fn inner_control_characters_are_rejected() {
+        for bad in ["Ac\u{7}me", "Ac\nme", "Acme\u{0}Corp", "Ac\u{9f}me"] {
+            assert!(TenantName::parse(bad).is_err(), "{bad:?} accepted");
+            assert!(DisplayName::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn rejection_names_its_field_and_the_bound() {
+        let tenant = TenantName::parse("").unwrap_err();
+        assert_eq!(tenant.field, "name");
+        assert_eq!(
+            tenant.message,
+            "must be 1-100 characters without control characters"
+        );
+        assert_eq!(DisplayName::parse("").unwrap_err().field, "display_name");
+    }
+
+    #[test]
+    fn displays_as_the_trimmed_name() {
+        assert_eq!(TenantName::parse(" Acme ").unwrap().to_string(), "Acme");
+        assert_eq!(DisplayName::parse(" Ada ").unwrap().to_string(), "Ada");
+    }
+}

@@ -68,5 +68,119 @@ mod tests {
     fn debug_does_not_leak() {
         let p = NewPassword::parse("correct horse battery staple 42", &[]).unwrap();
         assert!(!format!("{p:?}").contains("horse"));
+        assert_eq!(format!("{p:?}"), "NewPassword(<redacted>)");
+    }
+
+    /// Deterministic high-entropy ASCII text (an xorshift walk over an alphabet without
+    /// look-alikes): strong by zxcvbn at any length from 11 up, so only the length rules
+    /// decide whether it passes.
+    fn noise(len: usize) -> String {
+        const ALPHABET: &[u8] =
+            b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789#$%&*+=?!";
+        let mut state: u32 = 0x9e37_79b9;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                char::from(ALPHABET[state as usize % ALPHABET.len()])
+            })
+            .collect()
+    }
+
+    fn score(raw: &str) -> u8 {
+        u8::from(zxcvbn::zxcvbn(raw, &[]).score())
+    }
+
+    fn rejection(raw: &str) -> ValidationError {
+        match NewPassword::parse(raw, &[]) {
+            Ok(_) => panic!("{raw:?} accepted"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn password_of_exactly_min_length_is_accepted() {
+        let raw = noise(MIN_CHARS);
+        assert!(score(&raw) >= MIN_SCORE);
+        assert_eq!(NewPassword::parse(&raw, &[]).unwrap().expose(), raw);
+    }
+
+    #[test]
+    fn strong_password_one_character_short_is_rejected_for_length() {
+        let raw = noise(MIN_CHARS - 1);
+        assert!(
+            score(&raw) >= MIN_SCORE,
+            "the probe must fail on length alone"
+        );
+        let error = rejection(&raw);
+        assert_eq!(error.field, "password");
+        assert_eq!(error.message, "must be at least 12 characters");
+    }
+
+    #[test]
+    fn minimum_length_counts_characters_not_bytes() {
+        // 12 characters in 21 bytes: long enough.
+        let raw = "ñkç9ü#ß2€µ¥å";
+        assert_eq!(raw.chars().count(), MIN_CHARS);
+        assert!(NewPassword::parse(raw, &[]).is_ok());
+        // 11 characters in 19 bytes: too short, though over 12 bytes.
+        let short: String = raw.chars().take(MIN_CHARS - 1).collect();
+        assert!(short.len() >= MIN_CHARS);
+        assert_eq!(rejection(&short).message, "must be at least 12 characters");
+    }
+
+    #[test]
+    fn password_of_exactly_max_bytes_is_accepted() {
+        let raw = noise(MAX_BYTES);
+        assert_eq!(NewPassword::parse(&raw, &[]).unwrap().expose(), raw);
+    }
+
+    #[test]
+    fn strong_password_one_byte_over_max_is_rejected_for_length() {
+        let raw = noise(MAX_BYTES + 1);
+        assert!(
+            score(&raw) >= MIN_SCORE,
+            "the probe must fail on length alone"
+        );
+        let error = rejection(&raw);
+        assert_eq!(error.field, "password");
+        assert_eq!(error.message, "must be at most 1024 bytes");
+    }
+
+    #[test]
+    fn maximum_length_counts_bytes_not_characters() {
+        // 513 characters, 1026 bytes.
+        let raw = "é".repeat(513);
+        assert!(raw.len() > MAX_BYTES);
+        assert_eq!(rejection(&raw).message, "must be at most 1024 bytes");
+    }
+
+    #[test]
+    fn password_scoring_exactly_the_minimum_is_accepted() {
+        let raw = "greenapple77";
+        assert_eq!(score(raw), MIN_SCORE);
+        assert_eq!(NewPassword::parse(raw, &[]).unwrap().expose(), raw);
+    }
+
+    #[test]
+    fn password_scoring_one_below_the_minimum_is_rejected_as_guessable() {
+        let raw = "horsebattery";
+        assert_eq!(raw.chars().count(), MIN_CHARS);
+        assert_eq!(score(raw), MIN_SCORE - 1);
+        let error = rejection(raw);
+        assert_eq!(error.field, "password");
+        assert!(
+            error.message.starts_with("is too easy to guess"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn the_users_own_details_make_a_password_weak() {
+        let raw = "ada.lovelace@example.com";
+        assert!(NewPassword::parse(raw, &[]).is_ok());
+        assert!(NewPassword::parse(raw, &[raw]).is_err());
     }
 }

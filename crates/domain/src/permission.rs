@@ -176,6 +176,8 @@ impl fmt::Display for ScopeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
 
     #[test]
     fn catalog_names_round_trip() {
@@ -203,5 +205,265 @@ mod tests {
         assert!(!both.is_subset_of(read));
         assert_eq!(both.intersection(read), read);
         assert!(!ScopeSet::all_tenant().contains(Scope::PlatformAdmin));
+    }
+
+    fn set(scopes: &[Scope]) -> ScopeSet {
+        scopes.iter().collect()
+    }
+
+    #[test]
+    fn catalog_names_and_descriptions_are_distinct_and_non_empty() {
+        let names: HashSet<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        let descriptions: HashSet<&str> = Scope::ALL.iter().map(|s| s.description()).collect();
+        assert_eq!(names.len(), Scope::ALL.len());
+        assert_eq!(descriptions.len(), Scope::ALL.len());
+        assert!(!names.contains(""));
+        assert!(!descriptions.contains(""));
+    }
+
+    #[test]
+    fn unknown_or_miscased_scope_names_do_not_parse() {
+        for bad in ["", "tenant", "Tenant:read", "tenant:read ", "tenant:admin"] {
+            assert_eq!(Scope::parse(bad), None, "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn scope_displays_as_its_catalog_name() {
+        assert_eq!(Scope::ApiKeysWrite.to_string(), "api-keys:write");
+        assert_eq!(Scope::PlatformAdmin.to_string(), "platform:admin");
+    }
+
+    #[test]
+    fn only_platform_admin_is_outside_the_tenant_scopes() {
+        for scope in Scope::ALL {
+            assert_eq!(
+                scope.is_tenant_scope(),
+                *scope != Scope::PlatformAdmin,
+                "{scope}"
+            );
+        }
+    }
+
+    #[test]
+    fn all_holds_the_whole_catalog() {
+        let all = ScopeSet::all();
+        for scope in Scope::ALL {
+            assert!(all.contains(*scope), "{scope} missing");
+        }
+        assert_eq!(all.iter().count(), Scope::ALL.len());
+    }
+
+    #[test]
+    fn all_tenant_is_the_catalog_less_platform_admin() {
+        let tenant = ScopeSet::all_tenant();
+        assert_eq!(tenant.iter().count(), Scope::ALL.len() - 1);
+        assert!(tenant.contains(Scope::TenantRead));
+        assert!(tenant.contains(Scope::TasksWrite));
+        assert!(!tenant.contains(Scope::PlatformAdmin));
+        assert!(tenant.is_subset_of(ScopeSet::all()));
+        assert_eq!(tenant.union(set(&[Scope::PlatformAdmin])), ScopeSet::all());
+    }
+
+    #[test]
+    fn empty_set_contains_nothing() {
+        assert!(ScopeSet::EMPTY.is_empty());
+        assert_eq!(ScopeSet::default(), ScopeSet::EMPTY);
+        for scope in Scope::ALL {
+            assert!(!ScopeSet::EMPTY.contains(*scope));
+        }
+        assert_eq!(ScopeSet::EMPTY.iter().next(), None);
+    }
+
+    #[test]
+    fn a_set_with_one_scope_is_not_empty() {
+        for scope in Scope::ALL {
+            assert!(!set(&[*scope]).is_empty(), "{scope}");
+        }
+    }
+
+    #[test]
+    fn a_set_contains_exactly_what_was_inserted() {
+        for scope in Scope::ALL {
+            let mut one = ScopeSet::EMPTY;
+            one.insert(*scope);
+            for other in Scope::ALL {
+                assert_eq!(one.contains(*other), other == scope, "{scope} / {other}");
+            }
+        }
+    }
+
+    #[test]
+    fn inserting_a_present_scope_keeps_it() {
+        let mut s = set(&[Scope::RolesRead, Scope::AuditRead]);
+        s.insert(Scope::RolesRead);
+        assert_eq!(s, set(&[Scope::RolesRead, Scope::AuditRead]));
+        assert!(s.contains(Scope::RolesRead));
+    }
+
+    #[test]
+    fn union_keeps_scopes_of_either_side() {
+        let left = set(&[Scope::TenantRead, Scope::MembersRead]);
+        let right = set(&[Scope::MembersRead, Scope::AuditRead]);
+        assert_eq!(
+            left.union(right),
+            set(&[Scope::TenantRead, Scope::MembersRead, Scope::AuditRead])
+        );
+    }
+
+    #[test]
+    fn intersection_keeps_only_shared_scopes() {
+        let left = set(&[Scope::TenantRead, Scope::MembersRead]);
+        let right = set(&[Scope::MembersRead, Scope::AuditRead]);
+        assert_eq!(left.intersection(right), set(&[Scope::MembersRead]));
+        assert!(left.intersection(set(&[Scope::AuditRead])).is_empty());
+    }
+
+    #[test]
+    fn a_set_with_a_scope_outside_another_is_not_its_subset() {
+        let granted = set(&[Scope::TasksRead, Scope::TasksWrite]);
+        let wanted = set(&[Scope::TasksRead, Scope::ProjectsWrite]);
+        assert!(!wanted.is_subset_of(granted));
+        assert!(wanted.is_subset_of(wanted));
+        assert!(ScopeSet::EMPTY.is_subset_of(granted));
+        assert!(!granted.is_subset_of(ScopeSet::EMPTY));
+    }
+
+    #[test]
+    fn iterates_in_catalog_order() {
+        let s = set(&[Scope::PlatformAdmin, Scope::TasksRead, Scope::TenantRead]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Scope::TenantRead, Scope::TasksRead, Scope::PlatformAdmin]
+        );
+    }
+
+    #[test]
+    fn names_are_the_catalog_names_in_catalog_order() {
+        let s = set(&[Scope::AuditRead, Scope::TenantWrite]);
+        assert_eq!(s.names(), vec!["tenant:write", "audit:read"]);
+        assert!(ScopeSet::EMPTY.names().is_empty());
+    }
+
+    #[test]
+    fn space_delimited_empty_text_is_the_empty_set() {
+        assert_eq!(ScopeSet::parse_space_delimited(""), Ok(ScopeSet::EMPTY));
+        assert_eq!(ScopeSet::parse_space_delimited("   "), Ok(ScopeSet::EMPTY));
+    }
+
+    #[test]
+    fn space_delimited_is_split_on_spaces_only() {
+        assert_eq!(
+            ScopeSet::parse_space_delimited("tenant:read\ttasks:read"),
+            Err(UnknownScope("tenant:read\ttasks:read".into()))
+        );
+        assert_eq!(
+            ScopeSet::parse_space_delimited(" audit:read  roles:write "),
+            Ok(set(&[Scope::AuditRead, Scope::RolesWrite]))
+        );
+    }
+
+    #[test]
+    fn parse_names_reads_a_role_permission_list() {
+        assert_eq!(
+            ScopeSet::parse_names(&["members:read", "api-keys:write"]),
+            Ok(set(&[Scope::MembersRead, Scope::ApiKeysWrite]))
+        );
+        assert_eq!(
+            ScopeSet::parse_names(&[String::from("roles:read"), String::from("roles:read")]),
+            Ok(set(&[Scope::RolesRead]))
+        );
+        assert_eq!(ScopeSet::parse_names::<&str>(&[]), Ok(ScopeSet::EMPTY));
+    }
+
+    #[test]
+    fn parse_names_rejects_the_first_unknown_name() {
+        assert_eq!(
+            ScopeSet::parse_names(&["tenant:read", "nope", "also-nope"]),
+            Err(UnknownScope("nope".into()))
+        );
+        assert_eq!(
+            ScopeSet::parse_names(&[""]),
+            Err(UnknownScope(String::new()))
+        );
+    }
+
+    #[test]
+    fn unknown_scope_error_names_the_scope() {
+        assert_eq!(
+            UnknownScope("bogus".into()).to_string(),
+            "unknown scope `bogus`"
+        );
+    }
+
+    #[test]
+    fn empty_set_displays_as_empty_text() {
+        assert_eq!(ScopeSet::EMPTY.to_string(), "");
+        assert_eq!(set(&[Scope::AuditRead]).to_string(), "audit:read");
+    }
+
+    fn scope_set() -> impl Strategy<Value = HashSet<Scope>> {
+        proptest::collection::hash_set(proptest::sample::select(Scope::ALL), 0..=Scope::ALL.len())
+    }
+
+    fn from_model(model: &HashSet<Scope>) -> ScopeSet {
+        model.iter().collect()
+    }
+
+    fn to_model(set: ScopeSet) -> HashSet<Scope> {
+        set.iter().collect()
+    }
+
+    proptest! {
+        #[test]
+        fn set_holds_exactly_the_scopes_it_was_built_from(model in scope_set()) {
+            let s = from_model(&model);
+            prop_assert_eq!(to_model(s), model.clone());
+            prop_assert_eq!(s.is_empty(), model.is_empty());
+            for scope in Scope::ALL {
+                prop_assert_eq!(s.contains(*scope), model.contains(scope));
+            }
+        }
+
+        #[test]
+        fn union_matches_the_set_model(a in scope_set(), b in scope_set()) {
+            let expected: HashSet<Scope> = a.union(&b).copied().collect();
+            prop_assert_eq!(to_model(from_model(&a).union(from_model(&b))), expected);
+        }
+
+        #[test]
+        fn intersection_matches_the_set_model(a in scope_set(), b in scope_set()) {
+            let expected: HashSet<Scope> = a.intersection(&b).copied().collect();
+            prop_assert_eq!(to_model(from_model(&a).intersection(from_model(&b))), expected);
+        }
+
+        #[test]
+        fn subset_matches_the_set_model(a in scope_set(), b in scope_set()) {
+            prop_assert_eq!(from_model(&a).is_subset_of(from_model(&b)), a.is_subset(&b));
+            let both = from_model(&a).union(from_model(&b));
+            prop_assert!(from_model(&a).is_subset_of(both));
+            prop_assert!(from_model(&a).intersection(from_model(&b)).is_subset_of(from_model(&a)));
+        }
+
+        #[test]
+        fn insert_adds_one_scope_and_keeps_the_rest(
+            model in scope_set(),
+            scope in proptest::sample::select(Scope::ALL),
+        ) {
+            let mut s = from_model(&model);
+            s.insert(scope);
+            let mut expected = model.clone();
+            expected.insert(scope);
+            prop_assert_eq!(to_model(s), expected);
+        }
+
+        #[test]
+        fn display_round_trips_through_space_delimited(model in scope_set()) {
+            let s = from_model(&model);
+            let text = s.to_string();
+            prop_assert_eq!(text.split(' ').filter(|n| !n.is_empty()).count(), model.len());
+            prop_assert_eq!(ScopeSet::parse_space_delimited(&text), Ok(s));
+            prop_assert_eq!(ScopeSet::parse_names(&s.names()), Ok(s));
+        }
     }
 }

@@ -61,4 +61,56 @@ mod tests {
             assert!(Slug::parse(bad).is_err(), "{bad} accepted");
         }
     }
+
+    #[test]
+    fn slug_of_exactly_3_characters_is_accepted() {
+        assert_eq!(Slug::parse("abc").unwrap().as_str(), "abc");
+        assert_eq!(Slug::parse("a-1").unwrap().as_str(), "a-1");
+    }
+
+    #[test]
+    fn slug_of_exactly_63_characters_is_accepted() {
+        let slug = format!("a{}9", "-".repeat(61));
+        assert_eq!(Slug::parse(&slug).unwrap().as_str(), slug);
+    }
+
+    #[test]
+    fn slug_of_64_characters_is_rejected() {
+        assert!(Slug::parse(&format!("a{}9", "b".repeat(62))).is_err());
+    }
+
+    #[test]
+    fn slug_may_start_and_end_with_a_digit() {
+        for good in ["1ab", "ab1", "123", "0-0", "2024-acme-9"] {
+            assert_eq!(
+                Slug::parse(good).map(|s| s.as_str().to_owned()),
+                Ok(good.to_owned()),
+                "{good} rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn slug_may_not_start_or_end_with_a_hyphen_even_when_otherwise_valid() {
+        for bad in ["-ab", "ab-", "---", "-1-", "-abc-"] {
+            assert!(Slug::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn slug_must_not_contain_other_characters_inside() {
+        for bad in ["a_b", "a.b", "aBc", "a b", "a/b", "a@b", "aéb"] {
+            assert!(Slug::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn rejection_names_the_slug_field() {
+        assert_eq!(Slug::parse("A").unwrap_err().field, "slug");
+    }
+
+    #[test]
+    fn displays_as_given() {
+        assert_eq!(Slug::parse("acme-corp").unwrap().to_string(), "acme-corp");
+    }
 }

@@ -20,3 +20,46 @@ macro_rules! text_enum {
 text_enum!(TenantStatus { Active => "active", Suspended => "suspended" });
 text_enum!(UserStatus { Active => "active", Disabled => "disabled" });
 text_enum!(MembershipStatus { Active => "active", Disabled => "disabled" });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_status_text_round_trips() {
+        assert_eq!(TenantStatus::Active.as_str(), "active");
+        assert_eq!(TenantStatus::Suspended.as_str(), "suspended");
+        for status in [TenantStatus::Active, TenantStatus::Suspended] {
+            assert_eq!(TenantStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(TenantStatus::parse("disabled"), None);
+    }
+
+    #[test]
+    fn user_status_text_round_trips() {
+        assert_eq!(UserStatus::Active.as_str(), "active");
+        assert_eq!(UserStatus::Disabled.as_str(), "disabled");
+        for status in [UserStatus::Active, UserStatus::Disabled] {
+            assert_eq!(UserStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(UserStatus::parse("suspended"), None);
+    }
+
+    #[test]
+    fn membership_status_text_round_trips() {
+        assert_eq!(MembershipStatus::Active.as_str(), "active");
+        assert_eq!(MembershipStatus::Disabled.as_str(), "disabled");
+        for status in [MembershipStatus::Active, MembershipStatus::Disabled] {
+            assert_eq!(MembershipStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(MembershipStatus::parse("suspended"), None);
+    }
+
+    #[test]
+    fn status_text_is_case_sensitive() {
+        assert_eq!(TenantStatus::parse("Active"), None);
+        assert_eq!(UserStatus::parse("ACTIVE"), None);
+        assert_eq!(MembershipStatus::parse(" active"), None);
+        assert_eq!(MembershipStatus::parse(""), None);
+    }
+}
