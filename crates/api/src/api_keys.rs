@@ -102,7 +102,7 @@ impl ApiKeys {
     }
 
     fn revoked_key(&self, id: Uuid) -> String {
-        self.redis.key(&format!("apikey:revoked:{id}"))
+        self.redis.keys().api_key_revoked(ApiKeyId(id))
     }
 
     /// After a revocation: refused by every instance from now on (the marker outlives any

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod error;
 pub mod invitation;
+pub mod keys;
 pub mod password;
 pub mod random;
 pub mod rate_limit;

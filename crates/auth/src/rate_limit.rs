@@ -73,7 +73,7 @@ impl RateLimiter {
         per_minute: u32,
     ) -> Result<Result<(), RetryAfter>, AuthError> {
         let (interval_us, tolerance_us) = gcra_parameters(per_minute);
-        let key = self.redis.key(&format!("rl:{scope}:{client}"));
+        let key = self.redis.keys().rate_limit(scope, client);
         let mut invocation = GCRA.prepare_invoke();
         invocation.key(&key).arg(interval_us).arg(tolerance_us);
         let mut conn = self.redis.conn();
@@ -99,7 +99,7 @@ impl RateLimiter {
         let (_, tolerance_us) = gcra_parameters(per_minute);
         let mut invocation = GCRA_PEEK.prepare_invoke();
         invocation
-            .key(self.redis.key(&format!("rl:{scope}:{client}")))
+            .key(self.redis.keys().rate_limit(scope, client))
             .arg(tolerance_us);
         let mut conn = self.redis.conn();
         let wait_us: i64 = self
@@ -161,7 +161,7 @@ impl Lockout {
     fn key(&self, guessed: Guessed, subject: &str) -> String {
         let digest = Sha256::digest(subject.trim().to_lowercase().as_bytes());
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        self.redis.key(&format!("lock:{}:{hex}", guessed.as_str()))
+        self.redis.keys().lockout(guessed.as_str(), &hex)
     }
 
     /// Counts an attempt for `username` before its secret is verified, atomically

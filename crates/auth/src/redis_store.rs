@@ -43,12 +43,12 @@ impl RedisStore {
     }
 
     /// `<prefix><rest>`.
-    pub fn key(&self, rest: &str) -> String {
+    pub(crate) fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.prefix)
     }
 
     /// A SCAN/KEYS pattern for `<prefix><pattern>`: the prefix's glob characters escaped.
-    pub fn key_pattern(&self, pattern: &str) -> String {
+    pub(crate) fn key_pattern(&self, pattern: &str) -> String {
         let mut escaped = String::with_capacity(self.prefix.len() + pattern.len());
         for c in self.prefix.chars() {
             if matches!(c, '*' | '?' | '[' | ']' | '\\') {

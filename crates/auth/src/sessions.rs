@@ -10,25 +10,9 @@
 //! session is revoked with all its access tokens.
 //!
 //! # Key layout
-//! Every key starts with `GATEHOUSE_REDIS_PREFIX` (`<p>`). Hash tags (`{…}`) put the keys
-//! one script touches in one Redis Cluster slot.
-//!
-//! | key | type | holds | expires |
-//! |---|---|---|---|
-//! | `<p>{s:<sid>}:meta` | hash | `uid tid scope cur created last abs ip ua` | idle TTL, capped by the absolute lifetime |
-//! | `<p>{s:<sid>}:grace` | hash | spent-token hash → sealed pair | grace period |
-//! | `<p>{s:<sid>}:spent` | set | hashes of the family's spent tokens (reuse detection) | with meta |
-//! | `<p>{s:<sid>}:revoked` | string | access tokens of this sid are refused | access-token TTL + 5 s leeway |
-//! | `<p>{u:<uid>}:sessions` | sorted set | the user's session ids, by creation time | refresh TTL |
-//! | `<p>{u:<uid>}:nbf` | string | ms: the user's tokens issued before are refused | access-token TTL |
-//! | `<p>{t:<tid>}:nbf` | string | ms: the tenant's tokens issued before are refused | access-token TTL |
-//! | `<p>{t:<tid>}:nbf:<uid>` | string | ms: one membership's tokens issued before are refused | access-token TTL |
-//! | `<p>jti:<jti>` | string | one revoked access token | until the token's `exp` |
-//! | `<p>revocation:mirrors` | sorted set | instance id → when its revocation mirror was last confirmed (ms) | members gone a minute are removed |
-//! | `<p>epoch` | string | the epoch (integer) PostgreSQL's `redis_epochs` records for `<p>`: missing or different means Redis lost its state (see `revocation::epoch`) | never |
-//!
-//! Revocations are also published on the channel `<p>revocations` (see `revocation`).
+//! See [`crate::keys`]: every key is formatted there.
 
+use crate::keys::SessionPart;
 use crate::revocation::RevocationList;
 use crate::revocation::event::Revocation;
 use crate::{AuthError, RedisStore};
@@ -72,6 +56,24 @@ pub struct SessionInfo {
     pub last_used_at_ms: i64,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// A refresh token that belongs to a live session, and which of its tokens it is.
+#[derive(Debug, Clone)]
+pub enum Presented {
+    /// The session's current token: it may rotate.
+    Current(SessionInfo),
+    /// A token the session has rotated away from: a replay within the grace period, or
+    /// reuse.
+    Spent(SessionInfo),
+}
+
+impl Presented {
+    pub fn session(&self) -> &SessionInfo {
+        match self {
+            Presented::Current(session) | Presented::Spent(session) => session,
+        }
+    }
 }
 
 pub struct NewSession {
@@ -135,16 +137,16 @@ impl SessionStore {
         &self.settings
     }
 
-    fn key(&self, sid: SessionId, part: &str) -> String {
-        self.redis.key(&format!("{{s:{sid}}}:{part}"))
+    fn key(&self, sid: SessionId, part: SessionPart) -> String {
+        self.redis.keys().session(sid, part)
     }
 
     fn session_keys(&self, sid: SessionId) -> [String; 4] {
-        ["meta", "grace", "spent", "revoked"].map(|part| self.key(sid, part))
+        SessionPart::ALL.map(|part| self.key(sid, part))
     }
 
     fn user_index(&self, user: UserId) -> String {
-        self.redis.key(&format!("{{u:{user}}}:sessions"))
+        self.redis.keys().user_sessions(user)
     }
 
     /// A fresh refresh token for session `sid`.
@@ -180,7 +182,7 @@ impl SessionStore {
             .min(self.settings.max_age)
             .as_secs()
             .max(1);
-        let meta = self.key(sid, "meta");
+        let meta = self.key(sid, SessionPart::Meta);
         let index = self.user_index(new.user);
         let fields: Vec<(&str, String)> = vec![
             ("uid", new.user.to_string()),
@@ -226,7 +228,7 @@ impl SessionStore {
 
     /// Reads a live session.
     pub async fn get(&self, sid: SessionId) -> Result<Option<SessionInfo>, AuthError> {
-        let meta = self.key(sid, "meta");
+        let meta = self.key(sid, SessionPart::Meta);
         let mut conn = self.redis.conn();
         let fields: HashMap<String, String> = self
             .redis
@@ -239,14 +241,14 @@ impl SessionStore {
     /// one it spent (reuse or a grace replay, which [`rotate`](Self::rotate) then tells
     /// apart): a forged or foreign token learns nothing of the session (SPEC §8: the
     /// refresh grant authenticates the token before it reveals anything else).
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<SessionInfo>, AuthError> {
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Presented>, AuthError> {
         let Some(sid) = Self::session_of(presented) else {
             return Ok(None);
         };
         let hash = token_hash(presented);
         let mut pipe = redis::pipe();
-        pipe.hgetall(self.key(sid, "meta"))
-            .sismember(self.key(sid, "spent"), &hash);
+        pipe.hgetall(self.key(sid, SessionPart::Meta))
+            .sismember(self.key(sid, SessionPart::Spent), &hash);
         let mut conn = self.redis.conn();
         let (fields, spent): (HashMap<String, String>, bool) = self
             .redis
@@ -255,9 +257,23 @@ impl SessionStore {
         let current = fields.get("cur").is_some_and(|cur| {
             subtle::ConstantTimeEq::ct_eq(cur.as_bytes(), hash.as_bytes()).into()
         });
-        Ok((current || spent)
-            .then(|| parse_session(sid, &fields))
-            .flatten())
+        let Some(session) = parse_session(sid, &fields) else {
+            return Ok(None);
+        };
+        Ok(match (current, spent) {
+            (true, _) => Some(Presented::Current(session)),
+            (false, true) => Some(Presented::Spent(session)),
+            (false, false) => None,
+        })
+    }
+
+    /// Settles a spent token without rotating anything: the pair sealed for it while the
+    /// grace period lasts, or reuse (the session is revoked). Nothing is signed for a token
+    /// that cannot rotate.
+    pub async fn settle_spent(&self, presented: &str) -> Result<Rotation, AuthError> {
+        // A spent token is never current again (fresh tokens carry 256 random bits), so the
+        // rotation script cannot take its "rotate" branch with these empty arguments.
+        self.rotate(presented, "", &[], None, "").await
     }
 
     /// Presents `presented` for rotation to `new_token`, sealing `pair` (the response that
@@ -325,8 +341,8 @@ impl SessionStore {
     pub async fn holds_token(&self, sid: SessionId, token: &str) -> Result<bool, AuthError> {
         let hash = token_hash(token);
         let mut pipe = redis::pipe();
-        pipe.hget(self.key(sid, "meta"), "cur")
-            .sismember(self.key(sid, "spent"), &hash);
+        pipe.hget(self.key(sid, SessionPart::Meta), "cur")
+            .sismember(self.key(sid, SessionPart::Spent), &hash);
         let mut conn = self.redis.conn();
         let (current, spent): (Option<String>, bool) = self
             .redis
@@ -377,7 +393,7 @@ impl SessionStore {
         }
         let mut pipe = redis::pipe();
         for sid in &sids {
-            pipe.hgetall(self.key(*sid, "meta"));
+            pipe.hgetall(self.key(*sid, SessionPart::Meta));
         }
         let mut conn = self.redis.conn();
         let metas: Vec<HashMap<String, String>> = self

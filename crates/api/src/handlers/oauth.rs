@@ -14,7 +14,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
-use auth::sessions::{NewSession, Rotation, SessionStore};
+use auth::sessions::{NewSession, Presented, Rotation, SessionInfo, SessionStore};
 use domain::{Action, Target, policy};
 use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
 use persistence::models::User;
@@ -297,12 +297,20 @@ async fn refresh_grant(
             "the refresh token is invalid, expired or revoked",
         )
     };
-    // The token is authenticated before anything else is looked at or revealed.
-    let session = state
+    // The token is authenticated before anything else is looked at or revealed, and a
+    // spent one is settled by the session store before anything is signed for it.
+    let session = match state
         .sessions
         .authenticate(presented)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid)?
+    {
+        Presented::Current(session) => session,
+        Presented::Spent(session) => {
+            let rotation = state.sessions.settle_spent(presented).await?;
+            return settled(state, &session, rotation).await;
+        }
+    };
     let sid = session.id;
     // RFC 6749 §6: the scope of the session's original request bounds every refresh, and
     // an omitted scope means all of it (never the narrowing of a previous refresh).
@@ -376,21 +384,40 @@ async fn refresh_grant(
         SessionId(sid.0),
         new_token.clone(),
     )?;
-    match state
+    let rotation = state
         .sessions
         .rotate(presented, &new_token, &pair, tenant, &scopes.to_string())
-        .await?
-    {
+        .await?;
+    match rotation {
         Rotation::Rotated => Ok(token_http_response(pair)),
+        // Another request rotated the token between authentication and now.
+        other => settled(state, &session, other).await,
+    }
+}
+
+/// The answer to a refresh token the session store has settled without this request's
+/// rotation: the sealed pair of a replay, or the end of the session.
+async fn settled(
+    state: &AppState,
+    session: &SessionInfo,
+    rotation: Rotation,
+) -> Result<HttpResponse, OAuthError> {
+    let invalid = || {
+        OAuthError::new(
+            InvalidGrant,
+            "the refresh token is invalid, expired or revoked",
+        )
+    };
+    match rotation {
         Rotation::Replayed(same_pair) => Ok(token_http_response(same_pair)),
         Rotation::Reused => {
             if let Some(tenant) = session.tenant {
                 let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
                 let details = serde_json::json!({"reason": "refresh token reuse"});
-                let (action, target) = (Action::SessionRevoked, Target::Session(sid));
+                let (action, target) = (Action::SessionRevoked, Target::Session(session.id));
                 work::record(
                     &tx,
-                    user_id.0,
+                    session.user.0,
                     &ClientInfo::default(),
                     action,
                     target,
@@ -399,13 +426,13 @@ async fn refresh_grant(
                 .await?;
                 tx.commit().await?;
             }
-            tracing::warn!(session = %sid, "refresh token reuse: session revoked");
+            tracing::warn!(session = %session.id, "refresh token reuse: session revoked");
             Err(OAuthError::new(
                 InvalidGrant,
                 "the refresh token was already used; the session has been revoked",
             ))
         }
-        Rotation::Invalid => Err(invalid()),
+        Rotation::Rotated | Rotation::Invalid => Err(invalid()),
     }
 }
 

@@ -111,7 +111,7 @@ pub struct EpochGuard {
 
 /// `<p>epoch`.
 pub fn sentinel_key(redis: &RedisStore) -> String {
-    redis.key("epoch")
+    redis.keys().epoch_sentinel()
 }
 
 impl EpochGuard {
@@ -165,7 +165,7 @@ impl EpochGuard {
         if seen.is_some_and(|seen| seen != self.current()) {
             return Ok(());
         }
-        let prefix = self.redis.key("");
+        let prefix = self.redis.keys().prefix();
         let recorded = self.store.find(&prefix).await?;
         let sentinel = self.sentinel().await?;
         let epoch = match (decide(recorded.map(|r| r.epoch), sentinel), recorded) {

@@ -89,12 +89,12 @@ impl Acks {
 }
 
 pub fn channel(redis: &RedisStore) -> String {
-    redis.key("revocations")
+    redis.keys().revocation_channel()
 }
 
 /// The sorted set of live mirrors: instance id → when last confirmed (Unix ms).
 pub fn registry(redis: &RedisStore) -> String {
-    redis.key("revocation:mirrors")
+    redis.keys().mirror_registry()
 }
 
 /// The instance ids stamped into the registry less than `window` ago.
@@ -263,8 +263,7 @@ fn handle(
 /// Reads every revocation key into the mirror (SCAN: never blocks Redis).
 async fn load(redis: &RedisStore, mirror: &Mirror) -> Result<(), AuthError> {
     let now = chrono::Utc::now().timestamp_millis();
-    for pattern in ["jti:*", "{s:*}:revoked", "{u:*}:nbf", "{t:*}:nbf*"] {
-        let pattern = redis.key_pattern(pattern);
+    for pattern in redis.keys().revocation_patterns() {
         let mut cursor = 0u64;
         loop {
             let mut conn = redis.conn();
@@ -292,7 +291,9 @@ async fn load(redis: &RedisStore, mirror: &Mirror) -> Result<(), AuthError> {
                         -1 => i64::MAX,
                         ttl => now + ttl,
                     };
-                    let rest = &key[redis.key("").len()..];
+                    let Some(rest) = redis.keys().unprefixed(key) else {
+                        continue;
+                    };
                     if let Some(revocation) = from_key(rest, value.as_deref(), until_ms) {
                         mirror.apply(revocation);
                     }
@@ -307,7 +308,8 @@ async fn load(redis: &RedisStore, mirror: &Mirror) -> Result<(), AuthError> {
     Ok(())
 }
 
-/// A revocation from its key (without the prefix) and value; see `sessions` for the layout.
+/// A revocation from its key (without the prefix) and value: the inverse of
+/// [`crate::keys`]'s revocation keys.
 fn from_key(rest: &str, value: Option<&str>, until_ms: i64) -> Option<Revocation> {
     let uuid = |s: &str| s.parse::<Uuid>().ok();
     if let Some(jti) = rest.strip_prefix("jti:") {

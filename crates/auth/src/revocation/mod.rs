@@ -237,19 +237,21 @@ impl RevocationList {
     }
 
     fn jti_key(&self, jti: uuid::Uuid) -> String {
-        self.redis.key(&format!("jti:{jti}"))
+        self.redis.keys().revoked_token(jti)
     }
     fn sid_key(&self, sid: SessionId) -> String {
-        self.redis.key(&format!("{{s:{sid}}}:revoked"))
+        self.redis
+            .keys()
+            .session(sid, crate::keys::SessionPart::Revoked)
     }
     fn user_key(&self, user: UserId) -> String {
-        self.redis.key(&format!("{{u:{user}}}:nbf"))
+        self.redis.keys().user_not_before(user)
     }
     fn tenant_key(&self, tenant: TenantId) -> String {
-        self.redis.key(&format!("{{t:{tenant}}}:nbf"))
+        self.redis.keys().tenant_not_before(tenant)
     }
     fn member_key(&self, tenant: TenantId, user: UserId) -> String {
-        self.redis.key(&format!("{{t:{tenant}}}:nbf:{user}"))
+        self.redis.keys().member_not_before(tenant, user)
     }
 
     /// The "not before" marks that concern `user` acting in `tenant` (tenant, user,
