@@ -21,6 +21,7 @@ mod platform;
 mod redis_loss;
 mod revocation_mirror;
 mod rls;
+mod rls_catalog;
 mod sessions;
 mod signup;
 mod tenant_api_keys;
