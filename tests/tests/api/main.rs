@@ -24,6 +24,7 @@ mod rls;
 mod rls_catalog;
 mod sessions;
 mod signup;
+mod snapshots;
 mod tenant_api_keys;
 mod tenant_audit;
 mod tenant_invitations;
