@@ -10,6 +10,7 @@
 pub mod app;
 pub mod db;
 pub mod logs;
+pub mod resources;
 pub mod services;
 
 pub use app::{
