@@ -110,15 +110,91 @@ mod tests {
 
     #[test]
     fn targets_are_written_kind_colon_id() {
-        let id = Uuid::nil();
+        let id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_002a);
+        let written = |target: Target| target.to_string();
+        assert_eq!(written(Target::User(UserId(id))), format!("user:{id}"));
         assert_eq!(
-            Target::Project(ProjectId(id)).to_string(),
-            format!("project:{id}")
+            written(Target::Tenant(TenantId(id))),
+            format!("tenant:{id}")
         );
         assert_eq!(
-            Target::ApiKey(ApiKeyId(id)).to_string(),
+            written(Target::Session(SessionId(id))),
+            format!("session:{id}")
+        );
+        assert_eq!(written(Target::Role(RoleId(id))), format!("role:{id}"));
+        assert_eq!(
+            written(Target::ApiKey(ApiKeyId(id))),
             format!("api_key:{id}")
         );
-        assert_eq!(Target::User(UserId(id)).to_string(), format!("user:{id}"));
+        assert_eq!(
+            written(Target::Invitation(InvitationId(id))),
+            format!("invitation:{id}")
+        );
+        assert_eq!(
+            written(Target::Project(ProjectId(id))),
+            format!("project:{id}")
+        );
+        assert_eq!(written(Target::Task(TaskId(id))), format!("task:{id}"));
+    }
+
+    #[test]
+    fn action_displays_as_its_stored_name() {
+        for action in Action::ALL {
+            assert_eq!(action.to_string(), action.as_str());
+        }
+        assert_eq!(Action::MemberInvited.to_string(), "member.invited");
+    }
+
+    /// The names are stored with every audit row and filtered on (`?action=`): renaming
+    /// one orphans the rows already written under the old name.
+    #[test]
+    fn stored_action_names_are_fixed() {
+        let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "user.signed_up",
+                "login.succeeded",
+                "login.failed",
+                "session.revoked",
+                "tenant.created",
+                "tenant.updated",
+                "tenant.suspended",
+                "tenant.activated",
+                "member.invited",
+                "member.joined",
+                "member.enabled",
+                "member.disabled",
+                "member.removed",
+                "member.roles_changed",
+                "invitation.revoked",
+                "role.created",
+                "role.updated",
+                "role.deleted",
+                "api_key.created",
+                "api_key.revoked",
+                "project.created",
+                "project.updated",
+                "project.deleted",
+                "task.created",
+                "task.updated",
+                "task.deleted",
+            ]
+        );
+    }
+
+    #[test]
+    fn action_names_parse_exactly() {
+        assert_eq!(Action::parse("role.updated"), Some(Action::RoleUpdated));
+        for bad in [
+            "",
+            "role",
+            "Role.Updated",
+            " role.updated",
+            "role.updated ",
+            "role_updated",
+        ] {
+            assert_eq!(Action::parse(bad), None, "{bad:?} parsed");
+        }
     }
 }

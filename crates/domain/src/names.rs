@@ -218,4 +218,139 @@ mod tests {
         assert_eq!(TenantName::parse(" Acme ").unwrap().to_string(), "Acme");
         assert_eq!(DisplayName::parse(" Ada ").unwrap().to_string(), "Ada");
     }
+
+    type Parser = fn(&str) -> Result<String, ValidationError>;
+
+    /// The resource names made by `bounded_name!`: (field, bound, parser).
+    fn resource_names() -> [(&'static str, usize, Parser); 3] {
+        [
+            ("name", 200, |raw| {
+                ProjectName::parse(raw).map(ProjectName::into_inner)
+            }),
+            ("title", 500, |raw| {
+                TaskTitle::parse(raw).map(TaskTitle::into_inner)
+            }),
+            ("name", 100, |raw| {
+                ApiKeyName::parse(raw).map(ApiKeyName::into_inner)
+            }),
+        ]
+    }
+
+    #[test]
+    fn project_names_task_titles_and_api_key_names_have_their_own_bounds() {
+        assert_eq!(ProjectName::MAX_CHARS, 200);
+        assert_eq!(TaskTitle::MAX_CHARS, 500);
+        assert_eq!(ApiKeyName::MAX_CHARS, 100);
+        for (field, max, parse) in resource_names() {
+            let longest = "é".repeat(max);
+            assert_eq!(parse(&longest), Ok(longest.clone()), "{field} {max}");
+            let over = parse(&"é".repeat(max + 1)).unwrap_err();
+            assert_eq!(over.field, field);
+            assert_eq!(
+                over.message,
+                format!("must be 1-{max} characters without control characters")
+            );
+        }
+    }
+
+    #[test]
+    fn project_names_task_titles_and_api_key_names_are_trimmed_and_never_blank() {
+        for (field, _, parse) in resource_names() {
+            assert_eq!(
+                parse("  Q3 launch \n"),
+                Ok("Q3 launch".to_owned()),
+                "{field}"
+            );
+            assert_eq!(parse("x"), Ok("x".to_owned()), "{field}");
+            for bad in ["", "  ", "Q3\nlaunch", "Q3\u{0}"] {
+                assert_eq!(parse(bad).unwrap_err().field, field, "{bad:?} accepted");
+            }
+        }
+    }
+
+    #[test]
+    fn resource_name_as_str_is_its_inner_text() {
+        assert_eq!(ProjectName::parse(" Apollo ").unwrap().as_str(), "Apollo");
+        assert_eq!(TaskTitle::parse(" Ship it ").unwrap().as_str(), "Ship it");
+        assert_eq!(ApiKeyName::parse(" ci ").unwrap().as_str(), "ci");
+    }
+
+    #[test]
+    fn description_is_trimmed_and_kept() {
+        let text = "Everything about\nthe launch";
+        assert_eq!(
+            Description::parse(&format!("  {text} \n"))
+                .unwrap()
+                .as_str(),
+            text
+        );
+    }
+
+    #[test]
+    fn description_may_be_empty() {
+        assert_eq!(Description::parse("").unwrap().as_str(), "");
+        assert_eq!(Description::parse(" \n\t ").unwrap().as_str(), "");
+        assert_eq!(Description::default().as_str(), "");
+    }
+
+    #[test]
+    fn description_of_exactly_2000_characters_is_accepted() {
+        assert_eq!(Description::MAX_CHARS, 2000);
+        // 2000 characters, 4000 bytes: the bound counts characters.
+        let text = "é".repeat(2000);
+        assert_eq!(Description::parse(&text).unwrap().as_str(), text);
+    }
+
+    #[test]
+    fn description_over_2000_characters_is_rejected() {
+        for len in [2001, 2002, 10_000] {
+            let error = Description::parse(&"d".repeat(len)).unwrap_err();
+            assert_eq!(error.field, "description", "{len}");
+            assert_eq!(error.message, "must be at most 2000 characters");
+        }
+    }
+
+    #[test]
+    fn role_name_takes_letters_digits_spaces_dashes_underscores_and_dots() {
+        for good in ["Billing ops", "release-2.0", "on_call", "Équipe 7", "x"] {
+            assert_eq!(RoleName::parse(good).unwrap().as_str(), good);
+        }
+        assert_eq!(
+            RoleName::parse("  auditors\n").unwrap().as_str(),
+            "auditors"
+        );
+    }
+
+    #[test]
+    fn role_name_refuses_any_other_character() {
+        for bad in [
+            "admin!",
+            "a/b",
+            "tenant:read",
+            "<b>",
+            "a\tb",
+            "a\u{0}b",
+            "🙂",
+        ] {
+            let error = RoleName::parse(bad).unwrap_err();
+            assert_eq!(error.field, "name", "{bad:?}");
+            assert_eq!(
+                error.message,
+                "must be 1-64 letters, digits, spaces, '-', '_' or '.'"
+            );
+        }
+    }
+
+    #[test]
+    fn role_name_is_1_to_64_characters_after_trimming() {
+        assert_eq!(RoleName::MAX_CHARS, 64);
+        let longest = "r".repeat(64);
+        assert_eq!(
+            RoleName::parse(&format!(" {longest} ")).unwrap().as_str(),
+            longest
+        );
+        for bad in [String::new(), "   ".to_owned(), "r".repeat(65)] {
+            assert!(RoleName::parse(&bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }

@@ -320,6 +320,20 @@ mod tests {
     }
 
     #[test]
+    fn difference_keeps_the_scopes_the_other_set_lacks() {
+        let granted = set(&[Scope::TenantRead, Scope::AuditRead, Scope::TasksWrite]);
+        let held = set(&[Scope::TenantRead, Scope::ProjectsRead]);
+        assert_eq!(
+            granted.difference(held),
+            set(&[Scope::AuditRead, Scope::TasksWrite])
+        );
+        assert_eq!(held.difference(granted), set(&[Scope::ProjectsRead]));
+        assert_eq!(granted.difference(granted), ScopeSet::EMPTY);
+        assert_eq!(granted.difference(ScopeSet::EMPTY), granted);
+        assert_eq!(ScopeSet::EMPTY.difference(granted), ScopeSet::EMPTY);
+    }
+
+    #[test]
     fn a_set_with_a_scope_outside_another_is_not_its_subset() {
         let granted = set(&[Scope::TasksRead, Scope::TasksWrite]);
         let wanted = set(&[Scope::TasksRead, Scope::ProjectsWrite]);
@@ -435,6 +449,14 @@ mod tests {
         fn intersection_matches_the_set_model(a in scope_set(), b in scope_set()) {
             let expected: HashSet<Scope> = a.intersection(&b).copied().collect();
             prop_assert_eq!(to_model(from_model(&a).intersection(from_model(&b))), expected);
+        }
+
+        #[test]
+        fn difference_matches_the_set_model(a in scope_set(), b in scope_set()) {
+            let expected: HashSet<Scope> = a.difference(&b).copied().collect();
+            let difference = from_model(&a).difference(from_model(&b));
+            prop_assert_eq!(to_model(difference), expected);
+            prop_assert_eq!(difference.is_empty(), from_model(&a).is_subset_of(from_model(&b)));
         }
 
         #[test]

@@ -213,6 +213,20 @@ fn token_scopes_are_what_was_asked_within_what_is_available() {
 }
 
 #[test]
+fn an_operator_holds_platform_admin_beside_their_tenant_permissions() {
+    let tenant = set(&[Scope::TenantRead, Scope::AuditRead]);
+    assert_eq!(
+        available_scopes(tenant, true),
+        set(&[Scope::TenantRead, Scope::AuditRead, Scope::PlatformAdmin])
+    );
+    assert_eq!(available_scopes(tenant, false), tenant);
+    assert_eq!(
+        available_scopes(ScopeSet::EMPTY, true),
+        set(&[Scope::PlatformAdmin])
+    );
+}
+
+#[test]
 fn an_api_key_never_outgrows_its_creator() {
     let key = set(&[Scope::TenantRead, Scope::AuditRead]);
     assert_eq!(
@@ -223,6 +237,42 @@ fn an_api_key_never_outgrows_its_creator() {
     assert_eq!(
         api_key_scopes(set(&[Scope::PlatformAdmin]), ScopeSet::all()),
         ScopeSet::EMPTY
+    );
+}
+
+/// The refusals reach API clients as the problem's `detail`: each says what was refused.
+#[test]
+fn each_refusal_says_why() {
+    let says = |denied: Denied| denied.to_string();
+    assert_eq!(
+        says(Denied::Escalation {
+            missing: set(&[Scope::TasksWrite, Scope::AuditRead])
+        }),
+        "you cannot grant permissions you do not hold: audit:read tasks:write"
+    );
+    assert_eq!(
+        says(Denied::OwnerOnly(OwnerAct::ChangeOwner)),
+        "only an owner may change an owner"
+    );
+    assert_eq!(
+        says(Denied::OwnerOnly(OwnerAct::GrantOrRemoveOwner)),
+        "only an owner may grant or remove `owner`"
+    );
+    assert_eq!(
+        says(Denied::OwnerOnly(OwnerAct::InviteOwner)),
+        "only an owner may invite an owner"
+    );
+    assert_eq!(
+        says(Denied::LastOwner),
+        "the last active owner cannot be removed, disabled or demoted"
+    );
+    assert_eq!(
+        says(Denied::BuiltinRole),
+        "built-in roles cannot be changed"
+    );
+    assert_eq!(
+        says(Denied::NotTaskCreator),
+        "only the task's creator (or `projects:write`) may change it"
     );
 }
 
