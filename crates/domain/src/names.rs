@@ -65,6 +65,17 @@ impl Description {
                 format!("must be at most {} characters", Self::MAX_CHARS),
             ));
         }
+        // Line breaks and tabs are text; NUL (which PostgreSQL cannot store) and the other
+        // control characters are not.
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(ValidationError::new(
+                "description",
+                "must not contain control characters other than line breaks and tabs",
+            ));
+        }
         Ok(Self(text.to_owned()))
     }
 
@@ -140,6 +151,22 @@ impl fmt::Display for DisplayName {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_description_keeps_line_breaks_and_tabs_but_no_other_control_character() {
+        use super::Description;
+        assert_eq!(
+            Description::parse("a\nb\r\nc\td").unwrap().as_str(),
+            "a\nb\r\nc\td"
+        );
+        for bad in ["nul \u{0}", "bell \u{7}", "escape \u{1b}[31m", "del \u{7f}"] {
+            assert_eq!(
+                Description::parse(bad).unwrap_err().field,
+                "description",
+                "{bad:?}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

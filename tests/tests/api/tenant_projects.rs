@@ -364,3 +364,46 @@ async fn another_tenants_projects_and_tasks_are_not_found_by_id() {
         .unwrap();
     assert_eq!(still["name"], "Secret");
 }
+
+/// Free text keeps its line breaks, but a NUL (which PostgreSQL text cannot store) or any
+/// other control character is refused as invalid input, not failed on as a 500.
+#[tokio::test]
+async fn descriptions_keep_line_breaks_and_refuse_control_characters() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let a = app.login(&ada, &[]).await;
+    let projects = format!("/api/v1/tenants/{}/projects", ada.tenant_id);
+    let roles = format!("/api/v1/tenants/{}/roles", ada.tenant_id);
+    for (path, body) in [
+        (
+            &projects,
+            json!({"name": "P", "description": "nul \u{0000} here"}),
+        ),
+        (
+            &projects,
+            json!({"name": "P", "description": "bell \u{0007}"}),
+        ),
+        (
+            &roles,
+            json!({"name": "r", "description": "nul \u{0000}", "permissions": []}),
+        ),
+    ] {
+        let response = app
+            .send_with(Method::POST, path, &a.access, Some(body))
+            .await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "description");
+    }
+    let response = app
+        .send_with(
+            Method::POST,
+            &projects,
+            &a.access,
+            Some(json!({"name": "P", "description": "line one\nline two\ttabbed"})),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let project: Value = response.json().await.unwrap();
+    assert_eq!(project["description"], "line one\nline two\ttabbed");
+}
