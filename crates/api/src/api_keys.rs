@@ -20,7 +20,7 @@ use auth::api_key::ApiKeyCodec;
 use auth::rate_limit::RateLimiter;
 use auth::revocation::RevocationList;
 use chrono::{DateTime, Utc};
-use domain::{ApiKeyId, ScopeSet, TenantId, TenantStatus, UserId, UserStatus};
+use domain::{ApiKeyId, ScopeSet, TenantId, TenantStatus, UserStatus};
 use persistence::models::ApiKey;
 use persistence::repo::{api_keys, memberships, users};
 use persistence::{Mode, PgPool, TenantTx, Tx};
@@ -29,10 +29,9 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// The latest use of each key, awaiting the next batched write.
-type UsageStamps = HashMap<(TenantId, Uuid), DateTime<Utc>>;
+type UsageStamps = HashMap<(TenantId, ApiKeyId), DateTime<Utc>>;
 
 /// Failed API key presentations allowed per client address (IPv6: per /64) a minute,
 /// before the address is refused with 429 ahead of any lookup.
@@ -101,8 +100,8 @@ impl ApiKeys {
         self.codec.generate()
     }
 
-    fn revoked_key(&self, id: Uuid) -> String {
-        self.redis.keys().api_key_revoked(ApiKeyId(id))
+    fn revoked_key(&self, id: ApiKeyId) -> String {
+        self.redis.keys().api_key_revoked(id)
     }
 
     /// After a revocation: refused by every instance from now on (the marker outlives any
@@ -139,21 +138,19 @@ impl ApiKeys {
         let Some((key, status)) = api_keys::find_by_key_id(&tx, key_id).await? else {
             return Ok(None);
         };
-        let creator_scopes = match key.created_by.map(UserId) {
+        let creator_scopes = match key.created_by {
             Some(creator) => {
                 let (user, grants) = futures_util::future::try_join(
                     users::find(&tx, creator),
                     memberships::grants_of_user(&tx, creator),
                 )
                 .await?;
-                let active =
-                    user.is_some_and(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active));
+                let active = user.is_some_and(|u| u.status == UserStatus::Active);
                 grants
                     .iter()
-                    .find(|g| g.tenant.id == tenant.0 && crate::facts::is_usable(g))
+                    .find(|g| g.tenant.id == tenant && crate::facts::is_usable(g))
                     .filter(|_| active)
                     .map(crate::facts::grant_permissions)
-                    .transpose()?
             }
             None => None,
         };
@@ -252,8 +249,8 @@ impl ApiKeys {
         }
         // One round trip: revoked on any instance? tenant, creator or membership changed
         // since we loaded it?
-        let tenant = TenantId(entry.key.tenant_id);
-        let creator = entry.key.created_by.map(UserId).unwrap_or_default();
+        let tenant = entry.key.tenant_id;
+        let creator = entry.key.created_by.unwrap_or_default();
         let mut pipe = redis::pipe();
         pipe.exists(self.revoked_key(entry.key.id));
         for mark in self.revocations.mark_keys(tenant, creator) {
@@ -295,10 +292,9 @@ impl ApiKeys {
         if let Ok(mut used) = self.used.lock() {
             used.insert((tenant, key.id), now);
         }
-        let key_scopes = ScopeSet::parse_names(&key.scopes)
-            .map_err(|_| ApiError::Internal("an API key row holds an unknown scope".into()))?;
+        let key_scopes = key.scopes;
         Ok(Caller::ApiKey {
-            key: ApiKeyId(key.id),
+            key: key.id,
             creator,
             tenant,
             scopes: domain::policy::api_key_scopes(key_scopes, creator_scopes),
@@ -307,11 +303,11 @@ impl ApiKeys {
 
     /// Writes the collected `last_used_at` stamps (called periodically).
     pub async fn flush_usage(&self) -> Result<(), ApiError> {
-        let pending: Vec<((TenantId, Uuid), DateTime<Utc>)> = match self.used.lock() {
+        let pending: Vec<((TenantId, ApiKeyId), DateTime<Utc>)> = match self.used.lock() {
             Ok(mut used) => used.drain().collect(),
             Err(_) => return Ok(()),
         };
-        let mut by_tenant: HashMap<TenantId, Vec<(Uuid, DateTime<Utc>)>> = HashMap::new();
+        let mut by_tenant: HashMap<TenantId, Vec<(ApiKeyId, DateTime<Utc>)>> = HashMap::new();
         for ((tenant, id), at) in pending {
             by_tenant.entry(tenant).or_default().push((id, at));
         }

@@ -59,7 +59,7 @@ pub async fn create_platform_admin(
     let lookup = email.clone();
     let tx = Tx::global(&db, Mode::ReadWrite).await?;
     if let Some(user) = users::find_by_email(&tx, &lookup).await? {
-        users::set_platform_admin(&tx, UserId(user.id), true).await?;
+        users::set_platform_admin(&tx, user.id, true).await?;
         tx.commit().await?;
         return Ok(format!(
             "{email} already existed: now a platform admin (password unchanged)"
@@ -81,7 +81,7 @@ pub async fn seed_demo(config: &Config) -> Result<Vec<(String, String, &'static 
     let slug = Slug::parse("demo")?;
     let found = tenants::find_by_slug(&Tx::global(&db, Mode::ReadOnly).await?, "demo").await?;
     let tenant = match found {
-        Some(t) => TenantId(t.id),
+        Some(t) => t.id,
         None => {
             let id = TenantId::new();
             let name = TenantName::parse("Demo Inc")?;
@@ -115,7 +115,7 @@ pub async fn seed_demo(config: &Config) -> Result<Vec<(String, String, &'static 
         let role = roles::find_by_name(&tx, role.name())
             .await?
             .ok_or(PersistenceError::NotFound)?;
-        memberships::insert(&tx, user, &[domain::RoleId(role.id)]).await?;
+        memberships::insert(&tx, user, &[role.id]).await?;
         tx.commit().await?;
     }
     Ok(credentials)
@@ -147,7 +147,7 @@ pub async fn set_user_disabled(
     let user = users::find_by_email(&Tx::global(&db, Mode::ReadOnly).await?, &lookup)
         .await?
         .ok_or_else(|| CliError::Refused(format!("no user {email}")))?;
-    let id = UserId(user.id);
+    let id = user.id;
     let status = if disabled {
         domain::UserStatus::Disabled
     } else {

@@ -1,29 +1,23 @@
-//! What the domain's authorization rules need to know, read off rows. Rows hold data; the
-//! rules are `domain::policy`'s.
+//! What the domain's authorization rules need to know, read off rows. Rows hold data (typed:
+//! a stored permission or status outside the catalog fails to load); the rules are
+//! `domain::policy`'s.
 
-use crate::error::ApiError;
 use domain::policy::RoleGrant;
-use domain::{BuiltinRole, MembershipStatus, RoleId, ScopeSet, TenantStatus};
+use domain::{BuiltinRole, MembershipStatus, ScopeSet, TenantStatus};
 use persistence::models::Role;
 use persistence::repo::memberships::{Grant, Member};
 
-/// A stored role as the rules see it. A role holding a name outside the catalog is
-/// corrupt data: an error, never "no permissions".
-pub fn role_grant(role: &Role) -> Result<RoleGrant, ApiError> {
-    Ok(RoleGrant {
-        id: RoleId(role.id),
-        permissions: permissions(role)?,
+/// A stored role as the rules see it.
+pub fn role_grant(role: &Role) -> RoleGrant {
+    RoleGrant {
+        id: role.id,
+        permissions: role.permissions,
         is_owner: is_owner_role(role),
-    })
+    }
 }
 
-pub fn role_grants(roles: &[Role]) -> Result<Vec<RoleGrant>, ApiError> {
+pub fn role_grants(roles: &[Role]) -> Vec<RoleGrant> {
     roles.iter().map(role_grant).collect()
-}
-
-pub fn permissions(role: &Role) -> Result<ScopeSet, ApiError> {
-    ScopeSet::parse_names(&role.permissions)
-        .map_err(|e| ApiError::Internal(format!("role {} holds {e}", role.id).into()))
 }
 
 /// The built-in `owner` role (a custom role may not be named like it: names are unique
@@ -38,21 +32,19 @@ pub fn holds_owner(member: &Member) -> bool {
 
 /// An active member holding `owner`.
 pub fn is_active_owner(member: &Member) -> bool {
-    holds_owner(member)
-        && MembershipStatus::parse(&member.membership.status) == Some(MembershipStatus::Active)
+    holds_owner(member) && member.membership.status == MembershipStatus::Active
 }
 
 /// The union of a membership's role permissions.
-pub fn grant_permissions(grant: &Grant) -> Result<ScopeSet, ApiError> {
+pub fn grant_permissions(grant: &Grant) -> ScopeSet {
     grant
         .roles
         .iter()
-        .map(permissions)
-        .try_fold(ScopeSet::EMPTY, |acc, p| Ok(acc.union(p?)))
+        .fold(ScopeSet::EMPTY, |acc, role| acc.union(role.permissions))
 }
 
 /// An active membership in an active tenant: one a token may act in.
 pub fn is_usable(grant: &Grant) -> bool {
-    MembershipStatus::parse(&grant.membership.status) == Some(MembershipStatus::Active)
-        && TenantStatus::parse(&grant.tenant.status) == Some(TenantStatus::Active)
+    grant.membership.status == MembershipStatus::Active
+        && grant.tenant.status == TenantStatus::Active
 }

@@ -34,15 +34,9 @@ pub struct TokenResponse {
 }
 
 /// What a user may be granted in a tenant (or, tenant-less, on the platform).
-pub fn available_scopes(user: &User, grant: Option<&Grant>) -> Result<ScopeSet, ApiError> {
-    let granted = match grant {
-        Some(grant) => crate::facts::grant_permissions(grant)?,
-        None => ScopeSet::EMPTY,
-    };
-    Ok(domain::policy::available_scopes(
-        granted,
-        user.is_platform_admin,
-    ))
+pub fn available_scopes(user: &User, grant: Option<&Grant>) -> ScopeSet {
+    let granted = grant.map_or(ScopeSet::EMPTY, crate::facts::grant_permissions);
+    domain::policy::available_scopes(granted, user.is_platform_admin)
 }
 
 /// When a token is issued, fixed BEFORE the grants it will carry are read (SPEC §8): the

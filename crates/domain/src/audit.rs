@@ -6,8 +6,13 @@ use std::fmt;
 
 macro_rules! actions {
     ($($variant:ident => $name:literal),+ $(,)?) => {
-        /// An action recorded in a tenant's audit log.
+        /// An action recorded in a tenant's audit log; stored as its name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(
+            feature = "diesel",
+            derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+        )]
+        #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
         pub enum Action { $($variant),+ }
 
         impl Action {
@@ -52,6 +57,30 @@ actions! {
     TaskCreated => "task.created",
     TaskUpdated => "task.updated",
     TaskDeleted => "task.deleted",
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for Action {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let name = <String as diesel::deserialize::FromSql<
+            diesel::sql_types::Text,
+            diesel::pg::Pg,
+        >>::from_sql(bytes)?;
+        Action::parse(&name).ok_or_else(|| format!("unknown audit action `{name}`").into())
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for Action {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+            self.as_str(),
+            out,
+        )
+    }
 }
 
 impl fmt::Display for Action {

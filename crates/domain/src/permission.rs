@@ -65,9 +65,45 @@ impl fmt::Display for Scope {
 #[error("unknown scope `{0}`")]
 pub struct UnknownScope(pub String);
 
-/// A set of scopes, as a bit set: checks on the request hot path allocate nothing.
+/// A set of scopes, as a bit set: checks on the request hot path allocate nothing. Stored
+/// as the `text[]` of its names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)
+)]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>))]
 pub struct ScopeSet(u32);
+
+/// A stored name outside the catalog is corrupt data: an error, never "no permission".
+#[cfg(feature = "diesel")]
+impl diesel::deserialize::FromSql<diesel::sql_types::Array<diesel::sql_types::Text>, diesel::pg::Pg>
+    for ScopeSet
+{
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let names = <Vec<String> as diesel::deserialize::FromSql<
+            diesel::sql_types::Array<diesel::sql_types::Text>,
+            diesel::pg::Pg,
+        >>::from_sql(bytes)?;
+        Ok(ScopeSet::parse_names(&names)?)
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::serialize::ToSql<diesel::sql_types::Array<diesel::sql_types::Text>, diesel::pg::Pg>
+    for ScopeSet
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        let names = self.names();
+        <Vec<String> as diesel::serialize::ToSql<
+            diesel::sql_types::Array<diesel::sql_types::Text>,
+            diesel::pg::Pg,
+        >>::to_sql(&names, &mut out.reborrow())
+    }
+}
 
 impl ScopeSet {
     pub const EMPTY: ScopeSet = ScopeSet(0);

@@ -77,7 +77,7 @@ async fn create_tenant(pool: &PgPool, slug: &str) -> TenantId {
     .await
     .unwrap();
     let title = TaskTitle::parse("T").unwrap();
-    repo::projects::insert_task(&tx, domain::ProjectId(project.id), &title, owner)
+    repo::projects::insert_task(&tx, project.id, &title, owner)
         .await
         .unwrap();
     let generated = auth::api_key::ApiKeyCodec::new(&[7; 32]).generate();

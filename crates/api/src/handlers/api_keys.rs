@@ -7,24 +7,23 @@ use crate::work::TenantWork;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{Action, ApiKeyId, ApiKeyName, Target, policy};
+use domain::{Action, ApiKeyId, ApiKeyName, Target, UserId, policy};
 use persistence::models::ApiKey;
 use persistence::repo::api_keys::{self, KeySpec};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000e1", "name": "ci", "prefix": "gk_a1b2c3d4", "scopes": ["projects:read"], "created_by": "01930000-0000-7000-8000-000000000002", "expires_at": null, "last_used_at": null, "revoked_at": null, "created_at": "2026-11-22T12:00:00Z"}))]
 pub struct ApiKeyResponse {
-    pub id: Uuid,
+    pub id: ApiKeyId,
     pub name: String,
     /// `gk_<key_id>`: identifies the key; the secret is never shown again.
     pub prefix: String,
     pub scopes: Vec<String>,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -37,7 +36,7 @@ impl From<ApiKey> for ApiKeyResponse {
             id: k.id,
             name: k.name,
             prefix: format!("gk_{}", k.key_id),
-            scopes: k.scopes,
+            scopes: k.scopes.names(),
             created_by: k.created_by,
             expires_at: k.expires_at,
             last_used_at: k.last_used_at,
@@ -114,13 +113,9 @@ pub async fn create_api_key(
         expires_at: body.expires_at,
     };
     let key = api_keys::insert(&work.tx, spec).await?;
-    let details = json!({"scopes": key.scopes});
-    work.audit(
-        Action::ApiKeyCreated,
-        Target::ApiKey(ApiKeyId(key.id)),
-        details,
-    )
-    .await?;
+    let details = json!({"scopes": key.scopes.names()});
+    work.audit(Action::ApiKeyCreated, Target::ApiKey(key.id), details)
+        .await?;
     work.commit().await?;
     let created = CreatedApiKey {
         api_key: key.into(),

@@ -3,7 +3,7 @@ use crate::handlers::page::{Page, PageQuery};
 use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::Action;
+use domain::{Action, AuditEventId, TenantId};
 use persistence::models::AuditEvent;
 use persistence::repo::audit::{self, AuditFilter};
 use serde::{Deserialize, Serialize};
@@ -13,9 +13,9 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000d1", "tenant_id": "01930000-0000-7000-8000-000000000001", "actor_id": "01930000-0000-7000-8000-000000000002", "action": "role.updated", "target": "role:01930000-0000-7000-8000-0000000000c1", "ip": "203.0.113.7", "user_agent": "curl/8", "details": {"permissions": ["tenant:read"]}, "created_at": "2026-11-22T12:00:00Z"}))]
 pub struct AuditEventResponse {
-    pub id: Uuid,
+    pub id: AuditEventId,
     /// The tenant the event belongs to.
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     /// The user (or API key) that acted.
     pub actor_id: Option<Uuid>,
     /// e.g. `member.invited`, `role.updated`, `login.succeeded`, `session.revoked`
@@ -33,7 +33,7 @@ impl From<AuditEvent> for AuditEventResponse {
             id: e.id,
             tenant_id: e.tenant_id,
             actor_id: e.actor_id,
-            action: e.action,
+            action: e.action.to_string(),
             target: e.target,
             ip: e.ip,
             user_agent: e.user_agent,

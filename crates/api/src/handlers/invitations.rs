@@ -32,11 +32,11 @@ const INVITATION_TTL_DAYS: i64 = 7;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationResponse {
-    pub id: Uuid,
+    pub id: InvitationId,
     pub email: String,
-    pub role_ids: Vec<Uuid>,
+    pub role_ids: Vec<RoleId>,
     pub expires_at: DateTime<Utc>,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -147,11 +147,9 @@ pub async fn create_invitation(
         let message = "contains a role that does not exist in this tenant";
         return Err(ApiError::validation("role_ids", message));
     }
-    policy::invite(work.actor().await?, &facts::role_grants(&found)?)?;
+    policy::invite(work.actor().await?, &facts::role_grants(&found))?;
     if let Some(user) = users::find_by_email(&work.tx, &email).await?
-        && memberships::find_member(&work.tx, UserId(user.id))
-            .await?
-            .is_some()
+        && memberships::find_member(&work.tx, user.id).await?.is_some()
     {
         return Err(ApiError::Conflict("this email is already a member".into()));
     }
@@ -167,7 +165,7 @@ pub async fn create_invitation(
         work.caller.user(),
     )
     .await?;
-    let target = Target::Invitation(InvitationId(invitation.id));
+    let target = Target::Invitation(invitation.id);
     work.audit(
         Action::MemberInvited,
         target,
@@ -249,11 +247,10 @@ pub async fn accept_invitation(
     let claimed = invitations::claim(&tx, &token_hash, user_id)
         .await?
         .ok_or_else(no_invitation)?;
-    let wanted: Vec<RoleId> = claimed.role_ids.iter().copied().map(RoleId).collect();
-    let still_there = roles::find_many(&tx, &wanted).await?;
-    let role_ids: Vec<RoleId> = still_there.iter().map(|r| RoleId(r.id)).collect();
+    let still_there = roles::find_many(&tx, &claimed.role_ids).await?;
+    let role_ids: Vec<RoleId> = still_there.iter().map(|r| r.id).collect();
     memberships::insert(&tx, user_id, &role_ids).await?;
-    let target = Target::Invitation(InvitationId(claimed.id));
+    let target = Target::Invitation(claimed.id);
     let details = json!({"created_user": new_user.is_some()});
     work::record(
         &tx,
@@ -288,10 +285,9 @@ async fn accepting_user(
         let caller = authenticate(state, req.headers()).await?;
         return match existing {
             Some(user)
-                if caller.own_user() == Some(UserId(user.id))
-                    && UserStatus::parse(&user.status) == Some(UserStatus::Active) =>
+                if caller.own_user() == Some(user.id) && user.status == UserStatus::Active =>
             {
-                Ok((UserId(user.id), None))
+                Ok((user.id, None))
             }
             _ => Err(ApiError::Forbidden(
                 "this invitation is for another account".into(),
@@ -325,9 +321,7 @@ async fn accepting_user(
         .hasher
         .verify(secret, Some(user.password_hash.clone()))
         .await?;
-    if verdict == Verification::Invalid
-        || UserStatus::parse(&user.status) != Some(UserStatus::Active)
-    {
+    if verdict == Verification::Invalid || user.status != UserStatus::Active {
         return Err(ApiError::Unauthorized(Some(
             "this email has an account: sign in and send its bearer token, or send its password"
                 .into(),
@@ -337,5 +331,5 @@ async fn accepting_user(
         .lockout
         .succeeded(Guessed::Login, email.as_str())
         .await?;
-    Ok((UserId(user.id), None))
+    Ok((user.id, None))
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use domain::{DisplayName, NewPassword};
+use domain::{MembershipStatus, RoleId, TenantId, TenantStatus};
 use persistence::models::User;
 use persistence::repo::{memberships, tenants, users};
 use persistence::{Mode, Tx};
@@ -19,7 +20,7 @@ use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TenantRef {
-    pub id: Uuid,
+    pub id: TenantId,
     pub slug: String,
     pub name: String,
 }
@@ -74,7 +75,7 @@ async fn me_response(
     user: User,
 ) -> Result<MeResponse, ApiError> {
     Ok(MeResponse {
-        id: user.id,
+        id: user.id.0,
         email: Some(user.email),
         display_name: Some(user.display_name),
         tenant: me_tenant(state, caller).await?,
@@ -212,7 +213,7 @@ pub async fn change_password(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoleRef {
-    pub id: Uuid,
+    pub id: RoleId,
     pub name: String,
 }
 
@@ -220,9 +221,9 @@ pub struct RoleRef {
 pub struct MyTenant {
     pub tenant: TenantRef,
     /// The tenant's status: `active` or `suspended`.
-    pub tenant_status: String,
+    pub tenant_status: TenantStatus,
     /// The membership's status: `active` or `disabled`.
-    pub status: String,
+    pub status: MembershipStatus,
     pub roles: Vec<RoleRef>,
     /// The union of the roles' permissions.
     pub permissions: Vec<String>,
@@ -249,7 +250,7 @@ pub async fn list_my_tenants(
         .into_iter()
         .map(|g| {
             Ok(MyTenant {
-                permissions: crate::facts::grant_permissions(&g)?.names(),
+                permissions: crate::facts::grant_permissions(&g).names(),
                 roles: g
                     .roles
                     .iter()
@@ -259,7 +260,7 @@ pub async fn list_my_tenants(
                     })
                     .collect(),
                 status: g.membership.status,
-                tenant_status: g.tenant.status.clone(),
+                tenant_status: g.tenant.status,
                 tenant: TenantRef {
                     id: g.tenant.id,
                     slug: g.tenant.slug,

@@ -15,17 +15,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"user_id": "01930000-0000-7000-8000-000000000002", "email": "ada@example.com", "display_name": "Ada", "status": "active", "roles": [{"id": "01930000-0000-7000-8000-0000000000c1", "name": "owner"}], "joined_at": "2026-11-22T12:00:00Z"}))]
 pub struct MemberResponse {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     /// `active` or `disabled`
-    pub status: String,
+    pub status: MembershipStatus,
     pub roles: Vec<RoleRef>,
     pub joined_at: DateTime<Utc>,
 }
@@ -216,8 +215,8 @@ pub async fn set_member_roles(
         return Err(ApiError::validation("role_ids", message));
     }
     let (old, new) = (
-        facts::role_grants(&target.roles)?,
-        facts::role_grants(&new_roles)?,
+        facts::role_grants(&target.roles),
+        facts::role_grants(&new_roles),
     );
     let owners = memberships::active_owners(&work.tx).await?;
     policy::set_roles(work.actor().await?, &old, &new, user, &owners)?;

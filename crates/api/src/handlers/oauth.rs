@@ -208,7 +208,7 @@ async fn password_grant(
         (Some(user), Verification::Valid) => user,
         (Some(user), Verification::ValidRehashed(hash)) => {
             let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
-            users::upgrade_password_hash(&tx, UserId(user.id), &hash).await?;
+            users::upgrade_password_hash(&tx, user.id, &hash).await?;
             tx.commit().await?;
             user
         }
@@ -216,9 +216,9 @@ async fn password_grant(
             // Recorded only in a tenant the user is a member of, so a tenant's log never
             // tells its readers whether an email exists elsewhere (SPEC §8).
             if let (Some(user), Some(tenant)) = (&user, &tenant_param) {
-                let grants = load_grants(state, UserId(user.id)).await?;
+                let grants = load_grants(state, user.id).await?;
                 if let Some(grant) = find_grant(&grants, tenant) {
-                    let (tenant, user) = (TenantId(grant.tenant.id), UserId(user.id));
+                    let (tenant, user) = (grant.tenant.id, user.id);
                     let details = serde_json::Value::Null;
                     record(state, tenant, user, client, Action::LoginFailed, details).await?;
                 }
@@ -227,10 +227,10 @@ async fn password_grant(
         }
     };
     state.lockout.succeeded(Guessed::Login, username).await?;
-    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+    if user.status != UserStatus::Active {
         return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
     }
-    let user_id = UserId(user.id);
+    let user_id = user.id;
     let issued = IssueTime::now();
     let grants = load_grants(state, user_id).await?;
     let grant = match &tenant_param {
@@ -254,8 +254,8 @@ async fn password_grant(
             }
         }
     };
-    let tenant = grant.map(|g| TenantId(g.tenant.id));
-    let scopes = policy::token_scopes(requested, available_scopes(&user, grant)?);
+    let tenant = grant.map(|g| g.tenant.id);
+    let scopes = policy::token_scopes(requested, available_scopes(&user, grant));
     let pair = tokens::start_session(
         state,
         issued,
@@ -337,8 +337,7 @@ async fn refresh_grant(
         memberships::grants_of_user(&tx, user_id),
     )
     .await?;
-    let Some(user) = user.filter(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active))
-    else {
+    let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
         state.sessions.revoke(sid).await?;
         return Err(invalid());
     };
@@ -353,7 +352,7 @@ async fn refresh_grant(
         None => match session.tenant {
             Some(tenant) => match grants
                 .iter()
-                .find(|g| g.tenant.id == tenant.0)
+                .find(|g| g.tenant.id == tenant)
                 .filter(|g| crate::facts::is_usable(g))
             {
                 Some(grant) => Some(grant),
@@ -371,9 +370,9 @@ async fn refresh_grant(
     };
     let scopes = policy::token_scopes(
         Some(requested.unwrap_or(original)),
-        available_scopes(&user, grant)?,
+        available_scopes(&user, grant),
     );
-    let tenant = grant.map(|g| TenantId(g.tenant.id));
+    let tenant = grant.map(|g| g.tenant.id);
     let new_token = SessionStore::new_refresh_token(sid);
     let pair = tokens::pair_json(
         state,

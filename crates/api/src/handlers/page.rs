@@ -63,16 +63,16 @@ impl PageQuery {
 
 impl<T> Page<T> {
     /// A page from up to `limit + 1` rows: the extra row only says there is a next page.
-    pub fn from_rows<R>(
+    pub fn from_rows<R, K: Into<uuid::Uuid>>(
         mut rows: Vec<R>,
         limit: usize,
-        key: impl Fn(&R) -> uuid::Uuid,
+        key: impl Fn(&R) -> K,
         map: impl Fn(R) -> T,
     ) -> Self {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if more {
-            rows.last().map(|r| cursor_for(&key(r).to_string()))
+            rows.last().map(|r| cursor_for(&key(r).into().to_string()))
         } else {
             None
         };

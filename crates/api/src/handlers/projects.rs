@@ -10,22 +10,22 @@ use crate::validate::{self, Valid};
 use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::UserId;
 use domain::{Action, Description, ProjectId, ProjectName, Target};
 use persistence::models::{Project, ProjectChangeset};
 use persistence::repo::projects;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000a1", "name": "Website relaunch", "description": "Q3", "created_by": "01930000-0000-7000-8000-000000000002", "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
 pub struct ProjectResponse {
-    pub id: Uuid,
+    pub id: ProjectId,
     pub name: String,
     pub description: String,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -121,12 +121,8 @@ pub async fn create_project(
     );
     let project = projects::insert(&work.tx, &name, &description, work.caller.user()).await?;
     let details = json!({"name": project.name});
-    work.audit(
-        Action::ProjectCreated,
-        Target::Project(ProjectId(project.id)),
-        details,
-    )
-    .await?;
+    work.audit(Action::ProjectCreated, Target::Project(project.id), details)
+        .await?;
     work.commit().await?;
     Ok(HttpResponse::Created().json(ProjectResponse::from(project)))
 }

@@ -1,5 +1,4 @@
 use crate::error::{ApiError, Problem};
-use crate::facts;
 use crate::handlers::page::{Page, PageQuery};
 use crate::paths::RolePath;
 use crate::validate::{self, Valid};
@@ -13,13 +12,12 @@ use persistence::repo::roles::{self, RoleChangeset};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000c1", "name": "billing", "description": "Reads the audit log", "permissions": ["tenant:read", "audit:read"], "builtin": false, "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
 pub struct RoleResponse {
-    pub id: Uuid,
+    pub id: RoleId,
     pub name: String,
     pub description: String,
     pub permissions: Vec<String>,
@@ -35,7 +33,7 @@ impl From<Role> for RoleResponse {
             id: r.id,
             name: r.name,
             description: r.description,
-            permissions: r.permissions,
+            permissions: r.permissions.names(),
             builtin: r.builtin,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -87,12 +85,7 @@ async fn editable_role(
     after: Option<ScopeSet>,
 ) -> Result<Role, ApiError> {
     let role = roles::find(&work.tx, id).await?.ok_or(ApiError::NotFound)?;
-    policy::edit_role(
-        work.scopes(),
-        role.builtin,
-        facts::permissions(&role)?,
-        after,
-    )?;
+    policy::edit_role(work.scopes(), role.builtin, role.permissions, after)?;
     Ok(role)
 }
 
@@ -142,8 +135,8 @@ pub async fn create_role(
     let permissions = validate::parse_tenant_scopes(&body.permissions, "permissions")?;
     policy::grant(work.scopes(), permissions)?;
     let role = roles::insert(&work.tx, &name, &description, permissions).await?;
-    let details = json!({"permissions": role.permissions});
-    work.audit(Action::RoleCreated, Target::Role(RoleId(role.id)), details)
+    let details = json!({"permissions": role.permissions.names()});
+    work.audit(Action::RoleCreated, Target::Role(role.id), details)
         .await?;
     work.commit().await?;
     Ok(HttpResponse::Created().json(RoleResponse::from(role)))
@@ -186,7 +179,7 @@ pub async fn update_role(
     let holders = roles::holders(&work.tx, path.role_id).await?;
     work.revoke(holders_affected(work.tenant(), holders))
         .await?;
-    let details = json!({"permissions": role.permissions});
+    let details = json!({"permissions": role.permissions.names()});
     work.audit(Action::RoleUpdated, Target::Role(path.role_id), details)
         .await?;
     work.commit().await?;

@@ -58,7 +58,7 @@ impl fmt::Debug for SignupRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
-    pub id: uuid::Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub created_at: chrono::DateTime<chrono::Utc>,

@@ -5,23 +5,23 @@ use crate::validate::{self, Valid};
 use crate::work::TenantWork;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::ProjectId;
 use domain::{Action, Target, TaskId, TaskTitle, UserId, policy};
 use persistence::models::{Task, TaskChangeset};
 use persistence::repo::projects;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-0000000000b1", "project_id": "01930000-0000-7000-8000-0000000000a1", "title": "Draft the copy", "done": false, "created_by": "01930000-0000-7000-8000-000000000002", "created_at": "2026-11-22T12:00:00Z", "updated_at": "2026-11-22T12:00:00Z"}))]
 pub struct TaskResponse {
-    pub id: Uuid,
-    pub project_id: Uuid,
+    pub id: TaskId,
+    pub project_id: ProjectId,
     pub title: String,
     pub done: bool,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -62,11 +62,7 @@ async fn modifiable_task(work: &TenantWork, path: &TaskPath) -> Result<Task, Api
     let task = projects::find_task(&work.tx, path.project_id, path.task_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    policy::modify_task(
-        work.scopes(),
-        work.caller.user(),
-        task.created_by.map(UserId),
-    )?;
+    policy::modify_task(work.scopes(), work.caller.user(), task.created_by)?;
     Ok(task)
 }
 
@@ -125,7 +121,7 @@ pub async fn create_task(
         .ok_or(ApiError::NotFound)?;
     let task = projects::insert_task(&work.tx, path.project_id, &title, work.caller.user()).await?;
     let details = json!({"project_id": path.project_id});
-    work.audit(Action::TaskCreated, Target::Task(TaskId(task.id)), details)
+    work.audit(Action::TaskCreated, Target::Task(task.id), details)
         .await?;
     work.commit().await?;
     Ok(HttpResponse::Created().json(TaskResponse::from(task)))
@@ -153,7 +149,7 @@ pub async fn update_task(
         done: body.done,
         updated_at: Some(Utc::now()),
     };
-    let task = projects::update_task(&work.tx, TaskId(task.id), changes).await?;
+    let task = projects::update_task(&work.tx, task.id, changes).await?;
     work.audit(Action::TaskUpdated, Target::Task(path.task_id), Value::Null)
         .await?;
     work.commit().await?;

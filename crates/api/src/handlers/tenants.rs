@@ -6,6 +6,7 @@ use crate::validate::{self, Valid};
 use crate::work::{self, TenantWork};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::TenantStatus;
 use domain::{Action, Slug, Target, TenantId, TenantName};
 use persistence::models::Tenant;
 use persistence::repo::tenants;
@@ -13,7 +14,6 @@ use persistence::{Mode, TenantTx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -39,11 +39,11 @@ impl CreateTenantRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "01930000-0000-7000-8000-000000000001", "slug": "acme", "name": "Acme Corp", "status": "active", "created_at": "2026-11-22T12:00:00Z"}))]
 pub struct TenantResponse {
-    pub id: Uuid,
+    pub id: TenantId,
     pub slug: String,
     pub name: String,
     /// `active` or `suspended`
-    pub status: String,
+    pub status: TenantStatus,
     pub created_at: DateTime<Utc>,
 }
 

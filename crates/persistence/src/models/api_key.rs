@@ -1,19 +1,19 @@
 use crate::schema::api_keys;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::{ApiKeyId, ScopeSet, TenantId, UserId};
 use std::fmt;
-use uuid::Uuid;
 
 #[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
 pub struct ApiKey {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
     pub key_id: String,
     pub name: String,
     pub secret_hash: String,
-    pub scopes: Vec<String>,
-    pub created_by: Option<Uuid>,
+    pub scopes: ScopeSet,
+    pub created_by: Option<UserId>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -32,12 +32,12 @@ impl fmt::Debug for ApiKey {
 #[derive(Insertable)]
 #[diesel(table_name = api_keys)]
 pub struct NewApiKey<'a> {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
     pub key_id: &'a str,
     pub name: &'a str,
     pub secret_hash: &'a str,
-    pub scopes: Vec<String>,
-    pub created_by: Option<Uuid>,
+    pub scopes: ScopeSet,
+    pub created_by: Option<UserId>,
     pub expires_at: Option<DateTime<Utc>>,
 }

@@ -1,14 +1,15 @@
 use crate::schema::audit_events;
 use diesel::prelude::*;
+use domain::{Action, AuditEventId, TenantId};
 use uuid::Uuid;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct NewAuditEvent {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: AuditEventId,
+    pub tenant_id: TenantId,
     pub actor_id: Option<Uuid>,
-    pub action: String,
+    pub action: Action,
     pub target: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -18,10 +19,11 @@ pub struct NewAuditEvent {
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
 pub struct AuditEvent {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: AuditEventId,
+    pub tenant_id: TenantId,
+    /// The user, or the API key, who acted.
     pub actor_id: Option<Uuid>,
-    pub action: String,
+    pub action: Action,
     pub target: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,

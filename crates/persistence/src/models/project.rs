@@ -1,16 +1,16 @@
 use crate::schema::{projects, tasks};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
+use domain::{ProjectId, TaskId, TenantId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = projects, check_for_backend(diesel::pg::Pg))]
 pub struct Project {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: ProjectId,
+    pub tenant_id: TenantId,
     pub name: String,
     pub description: String,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -18,11 +18,11 @@ pub struct Project {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = projects)]
 pub struct NewProject<'a> {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub id: ProjectId,
+    pub tenant_id: TenantId,
     pub name: &'a str,
     pub description: &'a str,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -36,12 +36,12 @@ pub struct ProjectChangeset<'a> {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = tasks, check_for_backend(diesel::pg::Pg))]
 pub struct Task {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub project_id: Uuid,
+    pub id: TaskId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
     pub title: String,
     pub done: bool,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,11 +49,11 @@ pub struct Task {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tasks)]
 pub struct NewTask<'a> {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub project_id: Uuid,
+    pub id: TaskId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
     pub title: &'a str,
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Debug, Default, AsChangeset)]

@@ -1,17 +1,17 @@
 use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::{UserId, UserStatus};
 use std::fmt;
-use uuid::Uuid;
 
 #[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub status: String,
+    pub status: UserStatus,
     pub is_platform_admin: bool,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
@@ -30,7 +30,7 @@ impl fmt::Debug for User {
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,

@@ -21,13 +21,13 @@ pub struct KeySpec<'a> {
 
 pub async fn insert(tx: &TenantTx, spec: KeySpec<'_>) -> Result<ApiKey, PersistenceError> {
     let key = NewApiKey {
-        id: ApiKeyId::new().0,
-        tenant_id: tx.tenant().0,
+        id: ApiKeyId::new(),
+        tenant_id: tx.tenant(),
         key_id: spec.key_id,
         name: spec.name.as_str(),
         secret_hash: spec.secret_hash,
-        scopes: spec.scopes.names(),
-        created_by: Some(spec.created_by.0),
+        scopes: spec.scopes,
+        created_by: Some(spec.created_by),
         expires_at: spec.expires_at,
     };
     diesel::insert_into(api_key_index::table)
@@ -50,7 +50,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<ApiKey>, PersistenceError> {
     let mut query = api_keys::table
-        .filter(api_keys::tenant_id.eq(tx.tenant().0))
+        .filter(api_keys::tenant_id.eq(tx.tenant()))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(api_keys::id.gt(after));
@@ -67,7 +67,7 @@ pub async fn list(
 pub async fn revoke(tx: &TenantTx, id: ApiKeyId) -> Result<Option<ApiKey>, PersistenceError> {
     Ok(diesel::update(
         api_keys::table
-            .filter(api_keys::tenant_id.eq(tx.tenant().0))
+            .filter(api_keys::tenant_id.eq(tx.tenant()))
             .filter(api_keys::id.eq(id.0))
             .filter(api_keys::revoked_at.is_null()),
     )
@@ -96,7 +96,7 @@ pub async fn find_by_key_id(
 ) -> Result<Option<(ApiKey, String)>, PersistenceError> {
     Ok(api_keys::table
         .inner_join(tenants::table)
-        .filter(api_keys::tenant_id.eq(tx.tenant().0))
+        .filter(api_keys::tenant_id.eq(tx.tenant()))
         .filter(api_keys::key_id.eq(key_id))
         .select((ApiKey::as_select(), tenants::status))
         .first(&mut tx.conn())
@@ -105,11 +105,14 @@ pub async fn find_by_key_id(
 }
 
 /// Batched `last_used_at` updates (never moves a timestamp backwards).
-pub async fn touch(tx: &TenantTx, used: &[(Uuid, DateTime<Utc>)]) -> Result<(), PersistenceError> {
+pub async fn touch(
+    tx: &TenantTx,
+    used: &[(ApiKeyId, DateTime<Utc>)],
+) -> Result<(), PersistenceError> {
     for (id, at) in used {
         diesel::update(
             api_keys::table
-                .filter(api_keys::tenant_id.eq(tx.tenant().0))
+                .filter(api_keys::tenant_id.eq(tx.tenant()))
                 .filter(api_keys::id.eq(id))
                 .filter(
                     api_keys::last_used_at

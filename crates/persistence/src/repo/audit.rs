@@ -3,7 +3,7 @@ use crate::TenantTx;
 use crate::models::NewAuditEvent;
 use crate::schema::audit_events;
 use diesel_async::RunQueryDsl;
-use domain::{Action, Target};
+use domain::{Action, AuditEventId, Target};
 use uuid::Uuid;
 
 /// One audit record, written on the connection of the unit of work whose change it
@@ -21,10 +21,10 @@ pub struct AuditRecord {
 pub async fn record(tx: &TenantTx, event: AuditRecord) -> Result<(), PersistenceError> {
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
-            id: Uuid::now_v7(),
-            tenant_id: tx.tenant().0,
+            id: AuditEventId::new(),
+            tenant_id: tx.tenant(),
             actor_id: event.actor_id,
-            action: event.action.as_str().to_owned(),
+            action: event.action,
             target: event.target.map(|t| t.to_string()),
             ip: event.ip,
             user_agent: event.user_agent,
@@ -55,7 +55,7 @@ pub async fn list(
 ) -> Result<Vec<crate::models::AuditEvent>, PersistenceError> {
     use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
     let mut query = audit_events::table
-        .filter(audit_events::tenant_id.eq(tx.tenant().0))
+        .filter(audit_events::tenant_id.eq(tx.tenant()))
         .into_boxed();
     if let Some(action) = &filter.action {
         query = query.filter(audit_events::action.eq(action.as_str()));

@@ -19,13 +19,13 @@ pub async fn insert(
 ) -> Result<Invitation, PersistenceError> {
     Ok(diesel::insert_into(invitations::table)
         .values(NewInvitation {
-            id: InvitationId::new().0,
-            tenant_id: tx.tenant().0,
+            id: InvitationId::new(),
+            tenant_id: tx.tenant(),
             email: email.as_str(),
-            role_ids: roles.iter().map(|r| r.0).collect(),
+            role_ids: roles.to_vec(),
             token_hash,
             expires_at,
-            created_by: Some(created_by.0),
+            created_by: Some(created_by),
         })
         .returning(Invitation::as_returning())
         .get_result(&mut tx.conn())
@@ -39,7 +39,7 @@ pub async fn list_open(
     limit: i64,
 ) -> Result<Vec<Invitation>, PersistenceError> {
     let mut query = invitations::table
-        .filter(invitations::tenant_id.eq(tx.tenant().0))
+        .filter(invitations::tenant_id.eq(tx.tenant()))
         .filter(invitations::accepted_at.is_null())
         .into_boxed();
     if let Some(after) = after {
@@ -56,7 +56,7 @@ pub async fn list_open(
 pub async fn delete_open(tx: &TenantTx, id: InvitationId) -> Result<bool, PersistenceError> {
     let deleted = diesel::delete(
         invitations::table
-            .filter(invitations::tenant_id.eq(tx.tenant().0))
+            .filter(invitations::tenant_id.eq(tx.tenant()))
             .filter(invitations::id.eq(id.0))
             .filter(invitations::accepted_at.is_null()),
     )
@@ -72,7 +72,7 @@ pub async fn delete_open_created_by(
 ) -> Result<usize, PersistenceError> {
     Ok(diesel::delete(
         invitations::table
-            .filter(invitations::tenant_id.eq(tx.tenant().0))
+            .filter(invitations::tenant_id.eq(tx.tenant()))
             .filter(invitations::created_by.eq(creator.0))
             .filter(invitations::accepted_at.is_null()),
     )
@@ -89,7 +89,7 @@ pub async fn claim(
 ) -> Result<Option<Invitation>, PersistenceError> {
     Ok(diesel::update(
         invitations::table
-            .filter(invitations::tenant_id.eq(tx.tenant().0))
+            .filter(invitations::tenant_id.eq(tx.tenant()))
             .filter(invitations::token_hash.eq(token_hash))
             .filter(invitations::accepted_at.is_null())
             .filter(invitations::expires_at.gt(Utc::now())),
@@ -109,7 +109,7 @@ pub async fn find_by_hash(
     token_hash: &str,
 ) -> Result<Option<Invitation>, PersistenceError> {
     Ok(invitations::table
-        .filter(invitations::tenant_id.eq(tx.tenant().0))
+        .filter(invitations::tenant_id.eq(tx.tenant()))
         .filter(invitations::token_hash.eq(token_hash))
         .select(Invitation::as_select())
         .first(&mut tx.conn())

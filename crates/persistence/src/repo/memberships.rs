@@ -23,8 +23,8 @@ pub async fn insert(
 ) -> Result<(), PersistenceError> {
     diesel::insert_into(memberships::table)
         .values(NewMembership {
-            tenant_id: tx.tenant().0,
-            user_id: user.0,
+            tenant_id: tx.tenant(),
+            user_id: user,
         })
         .execute(&mut tx.conn())
         .await?;
@@ -58,7 +58,7 @@ pub async fn grants_of_user(tx: &Tx, user: UserId) -> Result<Vec<Grant>, Persist
     Ok(rows
         .into_iter()
         .map(|(membership, tenant)| Grant {
-            roles: roles_by_tenant.remove(&tenant.id).unwrap_or_default(),
+            roles: roles_by_tenant.remove(&tenant.id.0).unwrap_or_default(),
             tenant,
             membership,
         })
@@ -77,10 +77,10 @@ async fn with_roles(
     tx: &TenantTx,
     rows: Vec<(Membership, crate::models::User)>,
 ) -> Result<Vec<Member>, PersistenceError> {
-    let ids: Vec<Uuid> = rows.iter().map(|(m, _)| m.user_id).collect();
+    let ids: Vec<UserId> = rows.iter().map(|(m, _)| m.user_id).collect();
     let role_rows: Vec<(Uuid, Role)> = membership_roles::table
         .inner_join(roles::table)
-        .filter(membership_roles::tenant_id.eq(tx.tenant().0))
+        .filter(membership_roles::tenant_id.eq(tx.tenant()))
         .filter(membership_roles::user_id.eq_any(&ids))
         .order(roles::name.asc())
         .select((membership_roles::user_id, Role::as_select()))
@@ -93,7 +93,7 @@ async fn with_roles(
     Ok(rows
         .into_iter()
         .map(|(membership, user)| Member {
-            roles: by_user.remove(&user.id).unwrap_or_default(),
+            roles: by_user.remove(&user.id.0).unwrap_or_default(),
             membership,
             user,
         })
@@ -108,7 +108,7 @@ pub async fn list_members(
     use crate::schema::users;
     let mut query = memberships::table
         .inner_join(users::table)
-        .filter(memberships::tenant_id.eq(tx.tenant().0))
+        .filter(memberships::tenant_id.eq(tx.tenant()))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(memberships::user_id.gt(after));
@@ -126,7 +126,7 @@ pub async fn find_member(tx: &TenantTx, user: UserId) -> Result<Option<Member>, 
     use crate::schema::users;
     let rows = memberships::table
         .inner_join(users::table)
-        .filter(memberships::tenant_id.eq(tx.tenant().0))
+        .filter(memberships::tenant_id.eq(tx.tenant()))
         .filter(memberships::user_id.eq(user.0))
         .select((Membership::as_select(), crate::models::User::as_select()))
         .load(&mut tx.conn())
@@ -141,7 +141,7 @@ pub async fn set_status(
 ) -> Result<(), PersistenceError> {
     diesel::update(
         memberships::table
-            .filter(memberships::tenant_id.eq(tx.tenant().0))
+            .filter(memberships::tenant_id.eq(tx.tenant()))
             .filter(memberships::user_id.eq(user.0)),
     )
     .set(memberships::status.eq(status.as_str()))
@@ -153,7 +153,7 @@ pub async fn set_status(
 pub async fn delete(tx: &TenantTx, user: UserId) -> Result<(), PersistenceError> {
     diesel::delete(
         memberships::table
-            .filter(memberships::tenant_id.eq(tx.tenant().0))
+            .filter(memberships::tenant_id.eq(tx.tenant()))
             .filter(memberships::user_id.eq(user.0)),
     )
     .execute(&mut tx.conn())
@@ -168,7 +168,7 @@ pub async fn set_roles(
 ) -> Result<(), PersistenceError> {
     diesel::delete(
         membership_roles::table
-            .filter(membership_roles::tenant_id.eq(tx.tenant().0))
+            .filter(membership_roles::tenant_id.eq(tx.tenant()))
             .filter(membership_roles::user_id.eq(user.0)),
     )
     .execute(&mut tx.conn())
@@ -186,7 +186,7 @@ pub async fn active_owners(tx: &TenantTx) -> Result<Vec<UserId>, PersistenceErro
                 .and(membership_roles::user_id.eq(memberships::user_id))),
         )
         .inner_join(roles::table.on(roles::id.eq(membership_roles::role_id)))
-        .filter(memberships::tenant_id.eq(tx.tenant().0))
+        .filter(memberships::tenant_id.eq(tx.tenant()))
         .filter(memberships::status.eq(MembershipStatus::Active.as_str()))
         .filter(roles::builtin.eq(true))
         .filter(roles::name.eq(domain::BuiltinRole::Owner.name()))
@@ -207,7 +207,7 @@ async fn grant_roles(
         .iter()
         .map(|role| {
             (
-                membership_roles::tenant_id.eq(tx.tenant().0),
+                membership_roles::tenant_id.eq(tx.tenant()),
                 membership_roles::user_id.eq(user.0),
                 membership_roles::role_id.eq(role.0),
             )

@@ -19,7 +19,7 @@ pub async fn list(
     // One static query shape (no boxing), so diesel keeps it as a prepared statement: the
     // first page starts after the nil UUID, which precedes every UUIDv7.
     Ok(projects::table
-        .filter(projects::tenant_id.eq(tx.tenant().0))
+        .filter(projects::tenant_id.eq(tx.tenant()))
         .filter(projects::id.gt(after.unwrap_or(Uuid::nil())))
         .order(projects::id.asc())
         .limit(limit)
@@ -30,7 +30,7 @@ pub async fn list(
 
 pub async fn find(tx: &TenantTx, id: ProjectId) -> Result<Option<Project>, PersistenceError> {
     Ok(projects::table
-        .filter(projects::tenant_id.eq(tx.tenant().0))
+        .filter(projects::tenant_id.eq(tx.tenant()))
         .filter(projects::id.eq(id.0))
         .select(Project::as_select())
         .first(&mut tx.conn())
@@ -46,11 +46,11 @@ pub async fn insert(
 ) -> Result<Project, PersistenceError> {
     Ok(diesel::insert_into(projects::table)
         .values(NewProject {
-            id: ProjectId::new().0,
-            tenant_id: tx.tenant().0,
+            id: ProjectId::new(),
+            tenant_id: tx.tenant(),
             name: name.as_str(),
             description: description.as_str(),
-            created_by: Some(created_by.0),
+            created_by: Some(created_by),
         })
         .returning(Project::as_returning())
         .get_result(&mut tx.conn())
@@ -64,7 +64,7 @@ pub async fn update(
 ) -> Result<Option<Project>, PersistenceError> {
     Ok(diesel::update(
         projects::table
-            .filter(projects::tenant_id.eq(tx.tenant().0))
+            .filter(projects::tenant_id.eq(tx.tenant()))
             .filter(projects::id.eq(id.0)),
     )
     .set(changes)
@@ -77,7 +77,7 @@ pub async fn update(
 pub async fn delete(tx: &TenantTx, id: ProjectId) -> Result<bool, PersistenceError> {
     let deleted = diesel::delete(
         projects::table
-            .filter(projects::tenant_id.eq(tx.tenant().0))
+            .filter(projects::tenant_id.eq(tx.tenant()))
             .filter(projects::id.eq(id.0)),
     )
     .execute(&mut tx.conn())
@@ -92,7 +92,7 @@ pub async fn list_tasks(
     limit: i64,
 ) -> Result<Vec<Task>, PersistenceError> {
     let mut query = tasks::table
-        .filter(tasks::tenant_id.eq(tx.tenant().0))
+        .filter(tasks::tenant_id.eq(tx.tenant()))
         .filter(tasks::project_id.eq(project.0))
         .into_boxed();
     if let Some(after) = after {
@@ -112,7 +112,7 @@ pub async fn find_task(
     id: TaskId,
 ) -> Result<Option<Task>, PersistenceError> {
     Ok(tasks::table
-        .filter(tasks::tenant_id.eq(tx.tenant().0))
+        .filter(tasks::tenant_id.eq(tx.tenant()))
         .filter(tasks::project_id.eq(project.0))
         .filter(tasks::id.eq(id.0))
         .select(Task::as_select())
@@ -129,11 +129,11 @@ pub async fn insert_task(
 ) -> Result<Task, PersistenceError> {
     Ok(diesel::insert_into(tasks::table)
         .values(NewTask {
-            id: TaskId::new().0,
-            tenant_id: tx.tenant().0,
-            project_id: project.0,
+            id: TaskId::new(),
+            tenant_id: tx.tenant(),
+            project_id: project,
             title: title.as_str(),
-            created_by: Some(created_by.0),
+            created_by: Some(created_by),
         })
         .returning(Task::as_returning())
         .get_result(&mut tx.conn())
@@ -147,7 +147,7 @@ pub async fn update_task(
 ) -> Result<Task, PersistenceError> {
     Ok(diesel::update(
         tasks::table
-            .filter(tasks::tenant_id.eq(tx.tenant().0))
+            .filter(tasks::tenant_id.eq(tx.tenant()))
             .filter(tasks::id.eq(id.0)),
     )
     .set(changes)
@@ -159,7 +159,7 @@ pub async fn update_task(
 pub async fn delete_task(tx: &TenantTx, id: TaskId) -> Result<(), PersistenceError> {
     diesel::delete(
         tasks::table
-            .filter(tasks::tenant_id.eq(tx.tenant().0))
+            .filter(tasks::tenant_id.eq(tx.tenant()))
             .filter(tasks::id.eq(id.0)),
     )
     .execute(&mut tx.conn())

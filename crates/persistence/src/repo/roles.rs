@@ -11,11 +11,11 @@ pub async fn create_builtins(tx: &TenantTx) -> Result<Vec<Role>, PersistenceErro
     let rows: Vec<NewRole> = BuiltinRole::ALL
         .iter()
         .map(|role| NewRole {
-            id: RoleId::new().0,
-            tenant_id: tx.tenant().0,
+            id: RoleId::new(),
+            tenant_id: tx.tenant(),
             name: role.name(),
             description: role.description(),
-            permissions: role.permissions().names(),
+            permissions: role.permissions(),
             builtin: true,
         })
         .collect();
@@ -28,7 +28,7 @@ pub async fn create_builtins(tx: &TenantTx) -> Result<Vec<Role>, PersistenceErro
 
 pub async fn find_by_name(tx: &TenantTx, name: &str) -> Result<Option<Role>, PersistenceError> {
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::tenant_id.eq(tx.tenant()))
         .filter(roles::name.eq(name))
         .select(Role::as_select())
         .first(&mut tx.conn())
@@ -42,7 +42,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<Role>, PersistenceError> {
     let mut query = roles::table
-        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::tenant_id.eq(tx.tenant()))
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(roles::id.gt(after));
@@ -57,7 +57,7 @@ pub async fn list(
 
 pub async fn find(tx: &TenantTx, id: RoleId) -> Result<Option<Role>, PersistenceError> {
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::tenant_id.eq(tx.tenant()))
         .filter(roles::id.eq(id.0))
         .select(Role::as_select())
         .first(&mut tx.conn())
@@ -68,7 +68,7 @@ pub async fn find(tx: &TenantTx, id: RoleId) -> Result<Option<Role>, Persistence
 pub async fn find_many(tx: &TenantTx, ids: &[RoleId]) -> Result<Vec<Role>, PersistenceError> {
     let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
     Ok(roles::table
-        .filter(roles::tenant_id.eq(tx.tenant().0))
+        .filter(roles::tenant_id.eq(tx.tenant()))
         .filter(roles::id.eq_any(&ids))
         .select(Role::as_select())
         .load(&mut tx.conn())
@@ -84,11 +84,11 @@ pub async fn insert(
 ) -> Result<Role, PersistenceError> {
     Ok(diesel::insert_into(roles::table)
         .values(NewRole {
-            id: RoleId::new().0,
-            tenant_id: tx.tenant().0,
+            id: RoleId::new(),
+            tenant_id: tx.tenant(),
             name: name.as_str(),
             description: description.as_str(),
-            permissions: permissions.names(),
+            permissions,
             builtin: false,
         })
         .returning(Role::as_returning())
@@ -113,7 +113,7 @@ pub async fn update_custom(
 ) -> Result<Role, PersistenceError> {
     Ok(diesel::update(
         roles::table
-            .filter(roles::tenant_id.eq(tx.tenant().0))
+            .filter(roles::tenant_id.eq(tx.tenant()))
             .filter(roles::id.eq(id.0))
             .filter(roles::builtin.eq(false)),
     )
@@ -126,7 +126,7 @@ pub async fn update_custom(
 pub async fn delete_custom(tx: &TenantTx, id: RoleId) -> Result<(), PersistenceError> {
     diesel::delete(
         roles::table
-            .filter(roles::tenant_id.eq(tx.tenant().0))
+            .filter(roles::tenant_id.eq(tx.tenant()))
             .filter(roles::id.eq(id.0))
             .filter(roles::builtin.eq(false)),
     )
@@ -139,7 +139,7 @@ pub async fn delete_custom(tx: &TenantTx, id: RoleId) -> Result<(), PersistenceE
 pub async fn holders(tx: &TenantTx, id: RoleId) -> Result<Vec<domain::UserId>, PersistenceError> {
     use crate::schema::membership_roles;
     let holders: Vec<uuid::Uuid> = membership_roles::table
-        .filter(membership_roles::tenant_id.eq(tx.tenant().0))
+        .filter(membership_roles::tenant_id.eq(tx.tenant()))
         .filter(membership_roles::role_id.eq(id.0))
         .select(membership_roles::user_id)
         .load(&mut tx.conn())

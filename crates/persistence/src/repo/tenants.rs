@@ -14,7 +14,7 @@ pub async fn insert(
 ) -> Result<Tenant, PersistenceError> {
     Ok(diesel::insert_into(tenants::table)
         .values(NewTenant {
-            id: id.0,
+            id,
             slug: slug.as_str(),
             name: name.as_str(),
         })
@@ -54,7 +54,7 @@ pub async fn create_with_owner(
     let owner_role = roles
         .iter()
         .find(|r| r.name == domain::BuiltinRole::Owner.name())
-        .map(|r| domain::RoleId(r.id))
+        .map(|r| r.id)
         .ok_or(PersistenceError::NotFound)?;
     crate::repo::memberships::insert(tx, owner, &[owner_role]).await?;
     Ok(tenant)

@@ -17,7 +17,7 @@ pub async fn insert(
 ) -> Result<User, PersistenceError> {
     Ok(diesel::insert_into(users::table)
         .values(NewUser {
-            id: id.0,
+            id,
             email: email.as_str(),
             display_name: display_name.as_str(),
             password_hash,
