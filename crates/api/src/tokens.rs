@@ -72,10 +72,10 @@ pub fn sign_access_token(
     let claims = AccessClaims {
         iss: state.config.issuer(),
         aud: state.config.audience.clone(),
-        sub: user.0,
-        tid: tenant.map(|t| t.0),
+        sub: user,
+        tid: tenant,
         scope: scopes.to_string(),
-        sid: sid.0,
+        sid,
         jti: issued.jti,
         iat: now,
         nbf: now,

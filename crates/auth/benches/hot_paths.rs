@@ -18,11 +18,11 @@ fn claims() -> AccessClaims {
     AccessClaims {
         iss: "http://127.0.0.1:8080".into(),
         aud: "gatehouse".into(),
-        sub: Uuid::now_v7(),
-        tid: Some(Uuid::now_v7()),
+        sub: domain::UserId::new(),
+        tid: Some(domain::TenantId::new()),
         scope: "tenant:read members:read projects:read projects:write tasks:read tasks:write"
             .into(),
-        sid: Uuid::now_v7(),
+        sid: domain::SessionId::new(),
         jti: Uuid::now_v7(),
         iat: now,
         nbf: now,

@@ -6,6 +6,7 @@
 //! be `at+jwt`, the `kid` must name a key of the ring, `iss`, `aud`, `exp`, `nbf`, `iat`,
 //! `sub`, `sid` and `jti` are all required, `nbf` is checked, and leeway is 5 s, not 60.
 
+use domain::{SessionId, TenantId, UserId};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
@@ -26,14 +27,14 @@ pub struct AccessClaims {
     pub iss: String,
     pub aud: String,
     /// The user.
-    pub sub: Uuid,
+    pub sub: UserId,
     /// The tenant; absent for a tenant-less token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tid: Option<Uuid>,
+    pub tid: Option<TenantId>,
     /// Space-delimited scopes.
     pub scope: String,
     /// The session (refresh-token family).
-    pub sid: Uuid,
+    pub sid: SessionId,
     /// UUIDv7: also the issue time in milliseconds, which "not before" marks compare with.
     pub jti: Uuid,
     pub iat: i64,

@@ -63,10 +63,10 @@ mod tests {
         Arc::new(AccessClaims {
             iss: "iss".into(),
             aud: "aud".into(),
-            sub: Uuid::now_v7(),
+            sub: domain::UserId::new(),
             tid: None,
             scope: String::new(),
-            sid: Uuid::now_v7(),
+            sid: domain::SessionId::new(),
             jti: Uuid::now_v7(),
             iat: nbf,
             nbf,

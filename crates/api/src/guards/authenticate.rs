@@ -16,7 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use auth::revocation::Revoked;
 use auth::token::TokenError;
-use domain::{ScopeSet, SessionId, TenantId, UserId};
+use domain::{ScopeSet, TenantId};
 use std::net::IpAddr;
 
 /// A refusal is answered here, as a response (not an `Err`), so every middleware outside —
@@ -191,9 +191,9 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         }
     }
     Ok(Caller::User {
-        user: UserId(claims.sub),
-        session: SessionId(claims.sid),
-        tenant: claims.tid.map(TenantId),
+        user: claims.sub,
+        session: claims.sid,
+        tenant: claims.tid,
         scopes,
     })
 }

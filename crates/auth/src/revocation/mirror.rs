@@ -110,18 +110,18 @@ impl Mirror {
         let mark = |subject| lists.marks.get(&subject).map(|(mark, _)| *mark);
         let tenant_marks = claims.tid.map(|tenant| {
             [
-                mark(Subject::Tenant(tenant)),
+                mark(Subject::Tenant(tenant.0)),
                 mark(Subject::Member {
-                    tenant,
-                    user: claims.sub,
+                    tenant: tenant.0,
+                    user: claims.sub.0,
                 }),
             ]
         });
         Some(verdict(
             claims,
             lists.tokens.contains_key(&claims.jti),
-            lists.sessions.contains_key(&claims.sid),
-            std::iter::once(mark(Subject::User(claims.sub)))
+            lists.sessions.contains_key(&claims.sid.0),
+            std::iter::once(mark(Subject::User(claims.sub.0)))
                 .chain(tenant_marks.into_iter().flatten()),
         ))
     }
@@ -142,10 +142,10 @@ mod tests {
         AccessClaims {
             iss: "iss".into(),
             aud: "aud".into(),
-            sub: Uuid::now_v7(),
-            tid,
+            sub: domain::UserId::new(),
+            tid: tid.map(domain::TenantId),
             scope: String::new(),
-            sid: Uuid::now_v7(),
+            sid: domain::SessionId::new(),
             jti: Uuid::now_v7(),
             iat: now,
             nbf: now,
@@ -189,7 +189,7 @@ mod tests {
 
         let b = claims(None);
         mirror.apply(Revocation::Session {
-            sid: b.sid,
+            sid: b.sid.0,
             until_ms: far,
         });
         assert_eq!(mirror.check(&b), Some(Some(Revoked::Revoked)));
@@ -198,11 +198,11 @@ mod tests {
         let c = claims(Some(tenant));
         let after = c.issued_at_ms() + 1;
         for subject in [
-            Subject::User(c.sub),
+            Subject::User(c.sub.0),
             Subject::Tenant(tenant),
             Subject::Member {
                 tenant,
-                user: c.sub,
+                user: c.sub.0,
             },
         ] {
             let fresh = live();

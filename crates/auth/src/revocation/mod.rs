@@ -312,15 +312,15 @@ impl RevocationList {
         &self,
         claims: &AccessClaims,
     ) -> Result<(Option<i64>, Option<Revoked>), AuthError> {
-        let user = UserId(claims.sub);
+        let user = claims.sub;
         let mut pipe = redis::pipe();
         pipe.get(epoch::sentinel_key(&self.redis))
             .exists(self.jti_key(claims.jti))
-            .exists(self.sid_key(SessionId(claims.sid)))
+            .exists(self.sid_key(claims.sid))
             .get(self.user_key(user));
         if let Some(tid) = claims.tid {
-            pipe.get(self.tenant_key(TenantId(tid)))
-                .get(self.member_key(TenantId(tid), user));
+            pipe.get(self.tenant_key(tid))
+                .get(self.member_key(tid, user));
         }
         let mut conn = self.redis.conn();
         type WithTenant = (
