@@ -1,9 +1,8 @@
-//! The OpenAPI 3.1 document: operations and schemas from the handlers' `#[utoipa::path]`
-//! annotations, security schemes from the permission catalog, and each operation's
+//! The OpenAPI 3.1 document: operations and schemas from the `#[utoipa::path]` annotations
+//! of the handlers the route table mounts (`routes::Operations`), security schemes from the permission catalog, and each operation's
 //! `security` from the route table (never written by hand).
 
 use crate::guards::Access;
-use crate::handlers;
 use crate::routes;
 use domain::Scope;
 use utoipa::openapi::security::SecurityRequirement;
@@ -20,59 +19,6 @@ use utoipa::{Modify, OpenApi};
         description = "Identity, tenancy and role-based access control for multi-tenant SaaS.\n\n\
             Use **Authorize** with the OAuth2 password flow (email as username) to try every operation.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
-    ),
-    paths(
-        handlers::health::get_health,
-                handlers::health::get_readiness,
-        crate::metrics::get_metrics,
-        handlers::well_known::get_jwks,
-        handlers::well_known::get_authorization_server_metadata,
-        handlers::oauth::issue_token,
-        handlers::oauth::revoke_token,
-        handlers::signup::sign_up,
-        handlers::me::get_me,
-        handlers::me::update_me,
-        handlers::me::change_password,
-        handlers::me::list_my_tenants,
-        handlers::sessions::list_my_sessions,
-        handlers::sessions::revoke_my_session,
-        handlers::sessions::log_out,
-        handlers::sessions::log_out_everywhere,
-        handlers::tenants::create_tenant,
-        handlers::permissions::list_permissions,
-        handlers::invitations::accept_invitation,
-        handlers::platform::list_all_tenants,
-        handlers::platform::suspend_tenant,
-        handlers::platform::activate_tenant,
-        handlers::tenants::get_tenant,
-        handlers::tenants::update_tenant,
-        handlers::members::list_members,
-        handlers::members::get_member,
-        handlers::members::update_member,
-        handlers::members::remove_member,
-        handlers::members::set_member_roles,
-        handlers::invitations::list_invitations,
-        handlers::invitations::create_invitation,
-        handlers::invitations::revoke_invitation,
-        handlers::roles::list_roles,
-        handlers::roles::get_role,
-        handlers::roles::create_role,
-        handlers::roles::update_role,
-        handlers::roles::delete_role,
-        handlers::api_keys::list_api_keys,
-        handlers::api_keys::create_api_key,
-        handlers::api_keys::revoke_api_key,
-        handlers::audit::list_audit_events,
-        handlers::projects::list_projects,
-        handlers::projects::get_project,
-        handlers::projects::create_project,
-        handlers::projects::update_project,
-        handlers::projects::delete_project,
-        handlers::tasks::list_tasks,
-        handlers::tasks::get_task,
-        handlers::tasks::create_task,
-        handlers::tasks::update_task,
-        handlers::tasks::delete_task,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&SecuritySchemes),
@@ -179,6 +125,7 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
 /// The document as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
+    openapi.merge(routes::Operations::openapi());
     apply_access(&mut openapi);
     openapi
 }

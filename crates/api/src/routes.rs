@@ -58,6 +58,12 @@ macro_rules! route_table {
                 cfg.service(scope.wrap(from_fn(tenant_guard)));
             }
 
+            /// Every routed operation's `#[utoipa::path]`, collected from the table: a route
+            /// is documented by being declared (`openapi::document` merges these).
+            #[derive(utoipa::OpenApi)]
+            #[openapi(paths($($handler,)+ $($t_handler,)+))]
+            pub struct Operations;
+
             /// The declarations, in table order, with full paths.
             pub fn declarations() -> Vec<RouteDecl> {
                 vec![

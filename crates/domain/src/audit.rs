@@ -1,7 +1,9 @@
 //! The audit catalog: every action the audit log records, and what it was done to. Like
 //! the scope catalog, the wire names live here once; a record cannot carry free text.
 
-use crate::ids::{ApiKeyId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId};
+use crate::catalog::{
+    ApiKeyId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId,
+};
 use std::fmt;
 
 macro_rules! actions {
@@ -30,34 +32,9 @@ macro_rules! actions {
     };
 }
 
-actions! {
-    UserSignedUp => "user.signed_up",
-    LoginSucceeded => "login.succeeded",
-    LoginFailed => "login.failed",
-    SessionRevoked => "session.revoked",
-    TenantCreated => "tenant.created",
-    TenantUpdated => "tenant.updated",
-    TenantSuspended => "tenant.suspended",
-    TenantActivated => "tenant.activated",
-    MemberInvited => "member.invited",
-    MemberJoined => "member.joined",
-    MemberEnabled => "member.enabled",
-    MemberDisabled => "member.disabled",
-    MemberRemoved => "member.removed",
-    MemberRolesChanged => "member.roles_changed",
-    InvitationRevoked => "invitation.revoked",
-    RoleCreated => "role.created",
-    RoleUpdated => "role.updated",
-    RoleDeleted => "role.deleted",
-    ApiKeyCreated => "api_key.created",
-    ApiKeyRevoked => "api_key.revoked",
-    ProjectCreated => "project.created",
-    ProjectUpdated => "project.updated",
-    ProjectDeleted => "project.deleted",
-    TaskCreated => "task.created",
-    TaskUpdated => "task.updated",
-    TaskDeleted => "task.deleted",
-}
+pub(crate) use actions;
+
+pub use crate::catalog::Action;
 
 #[cfg(feature = "diesel")]
 impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for Action {

@@ -1,9 +1,5 @@
 //! Typed identifiers: a `TenantId` can never be passed where a `UserId` is expected.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use uuid::Uuid;
-
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -81,46 +77,12 @@ macro_rules! id_type {
     };
 }
 
-id_type!(
-    /// A tenant (organization).
-    TenantId
-);
-id_type!(
-    /// A global user identity.
-    UserId
-);
-id_type!(
-    /// A role of one tenant.
-    RoleId
-);
-id_type!(
-    /// A login session: one refresh-token family.
-    SessionId
-);
-id_type!(
-    /// A project of one tenant.
-    ProjectId
-);
-id_type!(
-    /// A task of one project.
-    TaskId
-);
-id_type!(
-    /// An API key of one tenant.
-    ApiKeyId
-);
-id_type!(
-    /// An invitation into one tenant.
-    InvitationId
-);
-id_type!(
-    /// One audit event.
-    AuditEventId
-);
+pub(crate) use id_type;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::catalog::*;
+    use uuid::Uuid;
 
     const TEXT: &str = "0190f5a2-7b1c-7d3e-8f40-123456789abc";
 

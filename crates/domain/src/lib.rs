@@ -4,6 +4,7 @@
 //! Nothing in here performs I/O; every other crate depends on this one.
 
 pub mod audit;
+pub mod catalog;
 pub mod email;
 pub mod error;
 pub mod ids;
@@ -15,17 +16,18 @@ pub mod role;
 pub mod slug;
 pub mod status;
 
-pub use audit::{Action, Target};
+pub use audit::Target;
+pub use catalog::{
+    Action, ApiKeyId, AuditEventId, InvitationId, ProjectId, RoleId, Scope, SessionId, TaskId,
+    TenantId, UserId,
+};
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{
-    ApiKeyId, AuditEventId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId,
-};
 pub use names::{
     ApiKeyName, Description, DisplayName, ProjectName, RoleName, TaskTitle, TenantName,
 };
 pub use password::NewPassword;
-pub use permission::{Scope, ScopeSet};
+pub use permission::ScopeSet;
 pub use role::BuiltinRole;
 pub use slug::Slug;
 pub use status::{MembershipStatus, TenantStatus, UserStatus};

@@ -30,22 +30,9 @@ macro_rules! catalog {
     };
 }
 
-catalog! {
-    TenantRead => "tenant:read", "Read the tenant";
-    TenantWrite => "tenant:write", "Rename the tenant and change its settings";
-    MembersRead => "members:read", "List members and invitations";
-    MembersWrite => "members:write", "Invite, disable and remove members";
-    RolesRead => "roles:read", "List roles";
-    RolesWrite => "roles:write", "Create, edit and delete roles; assign roles to members";
-    ApiKeysRead => "api-keys:read", "List API keys";
-    ApiKeysWrite => "api-keys:write", "Create and revoke API keys";
-    AuditRead => "audit:read", "Read the audit log";
-    ProjectsRead => "projects:read", "Read projects";
-    ProjectsWrite => "projects:write", "Create, edit and delete projects; edit and delete any task";
-    TasksRead => "tasks:read", "Read tasks";
-    TasksWrite => "tasks:write", "Create tasks; edit and delete the tasks one created";
-    PlatformAdmin => "platform:admin", "Platform operators only: list, suspend and activate tenants";
-}
+pub(crate) use catalog as scope_catalog;
+
+pub use crate::catalog::Scope;
 
 impl Scope {
     /// Scopes a tenant role may hold; `platform:admin` comes from the user, never a role.

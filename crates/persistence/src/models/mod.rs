@@ -1,21 +1,14 @@
-//! Row types: `X` (queried), `NewX` (inserted).
+//! Row types (`X` queried, `NewX` inserted) live beside their queries in `repo`; the ones
+//! other crates name are re-exported here.
 
-pub mod api_key;
-pub mod audit;
-pub mod invitation;
-pub mod membership;
-pub mod project;
-pub mod redis_epoch;
-pub mod role;
-pub mod tenant;
-pub mod user;
-
-pub use api_key::{ApiKey, NewApiKey};
-pub use audit::{AuditEvent, NewAuditEvent};
-pub use invitation::{Invitation, NewInvitation};
-pub use membership::{Membership, NewMembership};
-pub use project::{NewProject, NewTask, Project, ProjectChangeset, Task, TaskChangeset};
-pub use redis_epoch::RedisEpoch;
-pub use role::{NewRole, Role};
-pub use tenant::{NewTenant, Tenant};
-pub use user::{NewUser, User};
+pub use crate::repo::api_keys::{ApiKey, NewApiKey};
+pub use crate::repo::audit::{AuditEvent, NewAuditEvent};
+pub use crate::repo::invitations::{Invitation, NewInvitation};
+pub use crate::repo::memberships::{Membership, NewMembership};
+pub use crate::repo::projects::{
+    NewProject, NewTask, Project, ProjectChangeset, Task, TaskChangeset,
+};
+pub use crate::repo::redis_epochs::RedisEpoch;
+pub use crate::repo::roles::{NewRole, Role};
+pub use crate::repo::tenants::{NewTenant, Tenant};
+pub use crate::repo::users::{NewUser, User};

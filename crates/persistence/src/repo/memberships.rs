@@ -1,12 +1,29 @@
-use crate::PersistenceError;
-use crate::models::{Membership, NewMembership, Role, Tenant};
+use crate::repo::roles::Role;
+use crate::repo::tenants::Tenant;
 use crate::schema::{membership_roles, memberships, roles, tenants};
-use crate::{TenantTx, Tx};
+use crate::{PersistenceError, TenantTx, Tx};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::{MembershipStatus, RoleId, UserId};
+use domain::{MembershipStatus, RoleId, TenantId, UserId};
 use std::collections::BTreeMap;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = memberships, check_for_backend(diesel::pg::Pg))]
+pub struct Membership {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub status: MembershipStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct NewMembership {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+}
 
 /// What one user may do in one tenant: the read model behind token grants.
 #[derive(Debug, Clone)]

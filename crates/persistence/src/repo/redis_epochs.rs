@@ -2,13 +2,23 @@
 //! Redis's sentinel key must match. A global table: no tenant context needed. The
 //! decisions (first start, same, loss) are made in `auth::revocation::epoch`.
 
-use crate::PersistenceError;
-use crate::Tx;
-use crate::models::RedisEpoch;
 use crate::schema::redis_epochs;
+use crate::{PersistenceError, Tx};
+use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+
+/// The epoch of one Redis key prefix (see `repo::redis_epochs`).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = redis_epochs, check_for_backend(diesel::pg::Pg))]
+pub struct RedisEpoch {
+    pub prefix: String,
+    pub epoch: i64,
+    /// Tokens issued before are refused; `None` until the first reset.
+    pub not_before: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
 
 pub async fn find(tx: &Tx, prefix: &str) -> Result<Option<RedisEpoch>, PersistenceError> {
     Ok(redis_epochs::table

@@ -1,10 +1,33 @@
-use crate::PersistenceError;
-use crate::TenantTx;
-use crate::models::{NewRole, Role};
 use crate::schema::roles;
+use crate::{PersistenceError, TenantTx};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::{BuiltinRole, Description, RoleId, RoleName, ScopeSet};
+use domain::{BuiltinRole, Description, RoleId, RoleName, ScopeSet, TenantId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = roles, check_for_backend(diesel::pg::Pg))]
+pub struct Role {
+    pub id: RoleId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub description: String,
+    pub permissions: ScopeSet,
+    pub builtin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = roles)]
+pub struct NewRole<'a> {
+    pub id: RoleId,
+    pub tenant_id: TenantId,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub permissions: ScopeSet,
+    pub builtin: bool,
+}
 
 /// Creates the four built-in roles of a new tenant.
 pub async fn create_builtins(tx: &TenantTx) -> Result<Vec<Role>, PersistenceError> {

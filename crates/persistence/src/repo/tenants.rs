@@ -1,10 +1,27 @@
-use crate::PersistenceError;
-use crate::models::{NewTenant, Tenant};
 use crate::schema::tenants;
-use crate::{TenantTx, Tx};
+use crate::{PersistenceError, TenantTx, Tx};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use domain::{Slug, TenantId, TenantName};
+use domain::{Slug, TenantId, TenantName, TenantStatus};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = tenants, check_for_backend(diesel::pg::Pg))]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct NewTenant<'a> {
+    pub id: TenantId,
+    pub slug: &'a str,
+    pub name: &'a str,
+}
 
 pub async fn insert(
     tx: &Tx,
