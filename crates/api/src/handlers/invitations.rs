@@ -190,9 +190,7 @@ pub async fn revoke_invitation(
     work: TenantWork,
     path: web::Path<InvitationPath>,
 ) -> Result<HttpResponse, ApiError> {
-    if !invitations::delete_open(&work.tx, path.invitation_id).await? {
-        return Err(ApiError::NotFound);
-    }
+    invitations::delete_open(&work.tx, path.invitation_id).await?;
     let target = Target::Invitation(path.invitation_id);
     work.audit(Action::InvitationRevoked, target, Value::Null)
         .await?;

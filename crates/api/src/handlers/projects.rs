@@ -115,14 +115,16 @@ pub async fn create_project(
     work: TenantWork,
     body: Valid<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (name, description) = (
-        ProjectName::parse(&body.name)?,
-        Description::parse(&body.description)?,
-    );
+    let name = ProjectName::parse(&body.name)?;
+    let description = Description::parse(&body.description)?;
     let project = projects::insert(&work.tx, &name, &description, work.caller.user()).await?;
-    let details = json!({"name": project.name});
-    work.audit(Action::ProjectCreated, Target::Project(project.id), details)
-        .await?;
+    let target = Target::Project(project.id);
+    work.audit(
+        Action::ProjectCreated,
+        target,
+        json!({"name": project.name}),
+    )
+    .await?;
     work.commit().await?;
     Ok(HttpResponse::Created().json(ProjectResponse::from(project)))
 }
@@ -176,15 +178,10 @@ pub async fn delete_project(
     work: TenantWork,
     path: web::Path<ProjectPath>,
 ) -> Result<HttpResponse, ApiError> {
-    if !projects::delete(&work.tx, path.project_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    work.audit(
-        Action::ProjectDeleted,
-        Target::Project(path.project_id),
-        Value::Null,
-    )
-    .await?;
+    projects::delete(&work.tx, path.project_id).await?;
+    let target = Target::Project(path.project_id);
+    work.audit(Action::ProjectDeleted, target, Value::Null)
+        .await?;
     work.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

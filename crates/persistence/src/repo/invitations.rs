@@ -79,7 +79,8 @@ pub async fn list_open(
         .await?)
 }
 
-pub async fn delete_open(tx: &TenantTx, id: InvitationId) -> Result<bool, PersistenceError> {
+/// Deletes an open invitation; `NotFound` if there was none (or it was accepted).
+pub async fn delete_open(tx: &TenantTx, id: InvitationId) -> Result<(), PersistenceError> {
     let deleted = diesel::delete(
         invitations::table
             .filter(invitations::tenant_id.eq(tx.tenant()))
@@ -88,7 +89,7 @@ pub async fn delete_open(tx: &TenantTx, id: InvitationId) -> Result<bool, Persis
     )
     .execute(&mut tx.conn())
     .await?;
-    Ok(deleted > 0)
+    crate::repo::exactly_one(deleted)
 }
 
 /// Deletes the open invitations `creator` made in `tenant`; how many.

@@ -10,3 +10,11 @@ pub mod redis_epochs;
 pub mod roles;
 pub mod tenants;
 pub mod users;
+
+/// A write that must have touched one row: `NotFound` when it touched none.
+pub(crate) fn exactly_one(rows: usize) -> Result<(), crate::PersistenceError> {
+    match rows {
+        0 => Err(crate::PersistenceError::NotFound),
+        _ => Ok(()),
+    }
+}

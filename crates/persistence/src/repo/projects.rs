@@ -134,15 +134,16 @@ pub async fn update(
     .optional()?)
 }
 
-pub async fn delete(tx: &TenantTx, id: ProjectId) -> Result<bool, PersistenceError> {
+/// Deletes a project (and, by cascade, its tasks); `NotFound` if there was none.
+pub async fn delete(tx: &TenantTx, id: ProjectId) -> Result<(), PersistenceError> {
     let deleted = diesel::delete(
         projects::table
             .filter(projects::tenant_id.eq(tx.tenant()))
-            .filter(projects::id.eq(id.0)),
+            .filter(projects::id.eq(id)),
     )
     .execute(&mut tx.conn())
     .await?;
-    Ok(deleted > 0)
+    crate::repo::exactly_one(deleted)
 }
 
 pub async fn list_tasks(
