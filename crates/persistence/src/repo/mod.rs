@@ -1,5 +1,6 @@
-//! Repositories, one module per aggregate. Every function takes the connection of a unit
-//! of work (see `tenant_tx`) and, for tenant data, the `TenantId` explicitly.
+//! Repositories, one module per aggregate: its row types and its queries. Every function
+//! takes the unit of work it runs in (`&TenantTx` for a tenant's data, whose tenant it
+//! uses; `&Tx` for global tables), never a connection from the pool.
 
 pub mod api_keys;
 pub mod audit;
