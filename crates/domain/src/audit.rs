@@ -1,9 +1,6 @@
 //! The audit catalog: every action the audit log records, and what it was done to. Like
 //! the scope catalog, the wire names live here once; a record cannot carry free text.
 
-use crate::catalog::{
-    ApiKeyId, InvitationId, ProjectId, RoleId, SessionId, TaskId, TenantId, UserId,
-};
 use std::fmt;
 
 macro_rules! actions {
@@ -66,37 +63,26 @@ impl fmt::Display for Action {
     }
 }
 
-/// What an action was done to, written `kind:id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    User(UserId),
-    Tenant(TenantId),
-    Session(SessionId),
-    Role(RoleId),
-    ApiKey(ApiKeyId),
-    Invitation(InvitationId),
-    Project(ProjectId),
-    Task(TaskId),
-}
+macro_rules! targets {
+    ($($variant:ident($id:ident) => $kind:literal),+ $(,)?) => {
+        /// What an action was done to, written `kind:id`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Target { $($variant($id)),+ }
 
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::User(id) => write!(f, "user:{id}"),
-            Target::Tenant(id) => write!(f, "tenant:{id}"),
-            Target::Session(id) => write!(f, "session:{id}"),
-            Target::Role(id) => write!(f, "role:{id}"),
-            Target::ApiKey(id) => write!(f, "api_key:{id}"),
-            Target::Invitation(id) => write!(f, "invitation:{id}"),
-            Target::Project(id) => write!(f, "project:{id}"),
-            Target::Task(id) => write!(f, "task:{id}"),
+        impl fmt::Display for Target {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self { $(Target::$variant(id) => write!(f, "{}:{id}", $kind)),+ }
+            }
         }
-    }
+    };
 }
+pub(crate) use targets;
+
+pub use crate::catalog::Target;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::catalog::*;
     use uuid::Uuid;
 
     #[test]

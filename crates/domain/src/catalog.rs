@@ -1,9 +1,10 @@
 //! The catalog of Gatehouse's vocabulary, in one place: the id of every kind of thing, the
-//! permission catalog (SPEC §3: every scope, with its description) and the audit action
-//! catalog. Adding a resource adds its id, its scopes and its actions here; the rules for
-//! them live in `ids`, `permission` and `audit`.
+//! permission catalog (SPEC §3: every scope, with its description), the audit action
+//! catalog and what audit records name as their target. Adding a resource adds its id, its
+//! scopes, its actions and its target kind here; the rules for them live in `ids`,
+//! `permission` and `audit`.
 
-use crate::audit::actions;
+use crate::audit::{actions, targets};
 use crate::ids::id_type;
 use crate::permission::scope_catalog;
 use serde::{Deserialize, Serialize};
@@ -91,4 +92,15 @@ actions! {
     TaskCreated => "task.created",
     TaskUpdated => "task.updated",
     TaskDeleted => "task.deleted",
+}
+
+targets! {
+    User(UserId) => "user",
+    Tenant(TenantId) => "tenant",
+    Session(SessionId) => "session",
+    Role(RoleId) => "role",
+    ApiKey(ApiKeyId) => "api_key",
+    Invitation(InvitationId) => "invitation",
+    Project(ProjectId) => "project",
+    Task(TaskId) => "task",
 }

@@ -16,11 +16,7 @@ pub mod role;
 pub mod slug;
 pub mod status;
 
-pub use audit::Target;
-pub use catalog::{
-    Action, ApiKeyId, AuditEventId, InvitationId, ProjectId, RoleId, Scope, SessionId, TaskId,
-    TenantId, UserId,
-};
+pub use catalog::*;
 pub use email::Email;
 pub use error::ValidationError;
 pub use names::{
