@@ -117,7 +117,7 @@ pub async fn record(
     let record = AuditRecord {
         actor_id: Some(actor),
         action,
-        target: Some(target),
+        target,
         ip: client.ip_string(),
         user_agent: client.user_agent.clone(),
         details,

@@ -69,6 +69,13 @@ macro_rules! targets {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Target { $($variant($id)),+ }
 
+        /// Stored as written.
+        impl From<Target> for String {
+            fn from(target: Target) -> String {
+                target.to_string()
+            }
+        }
+
         impl fmt::Display for Target {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self { $(Target::$variant(id) => write!(f, "{}:{id}", $kind)),+ }

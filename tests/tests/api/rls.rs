@@ -57,7 +57,7 @@ async fn create_tenant(pool: &PgPool, slug: &str) -> TenantId {
     let record = repo::audit::AuditRecord {
         actor_id: None,
         action: domain::Action::TenantCreated,
-        target: None,
+        target: domain::Target::Tenant(id),
         ip: None,
         user_agent: None,
         details: serde_json::Value::Null,

@@ -83,6 +83,17 @@ async fn changeable_member(work: &TenantWork, user: UserId) -> Result<Member, Ap
     Ok(target)
 }
 
+/// The end of a change to `user`'s standing: their tokens for the tenant stop (marked with
+/// the change, SPEC §8), and the answer is the member as they now are.
+async fn changed_member(mut work: TenantWork, user: UserId) -> Result<HttpResponse, ApiError> {
+    work.revoke(vec![Affected::Member(work.tenant(), user)])
+        .await?;
+    let member = memberships::find_member(&work.tx, user).await?;
+    let member = member.ok_or(ApiError::NotFound)?;
+    work.commit().await?;
+    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
+}
+
 /// Refuses a change that leaves the tenant without an active owner (409).
 async fn keep_an_owner(work: &TenantWork, user: UserId) -> Result<(), ApiError> {
     let owners = memberships::active_owners(&work.tx).await?;
@@ -131,7 +142,7 @@ pub async fn get_member(
         (status = 422, description = "Unknown status", body = Problem),
     ))]
 pub async fn update_member(
-    mut work: TenantWork,
+    work: TenantWork,
     path: web::Path<MemberPath>,
     body: Valid<UpdateMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -148,13 +159,7 @@ pub async fn update_member(
         MembershipStatus::Active => Action::MemberEnabled,
     };
     work.audit(action, Target::User(user), Value::Null).await?;
-    work.revoke(vec![Affected::Member(work.tenant(), user)])
-        .await?;
-    let member = memberships::find_member(&work.tx, user)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    work.commit().await?;
-    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
+    changed_member(work, user).await
 }
 
 /// Remove a member from the tenant. Their tokens for it stop at once.
@@ -199,7 +204,7 @@ pub async fn remove_member(
         (status = 422, description = "Unknown role id", body = Problem),
     ))]
 pub async fn set_member_roles(
-    mut work: TenantWork,
+    work: TenantWork,
     path: web::Path<MemberPath>,
     body: Valid<SetRolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -228,11 +233,5 @@ pub async fn set_member_roles(
         json!({"roles": names}),
     )
     .await?;
-    work.revoke(vec![Affected::Member(work.tenant(), user)])
-        .await?;
-    let member = memberships::find_member(&work.tx, user)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    work.commit().await?;
-    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
+    changed_member(work, user).await
 }

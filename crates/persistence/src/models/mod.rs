@@ -2,7 +2,7 @@
 //! other crates name are re-exported here.
 
 pub use crate::repo::api_keys::{ApiKey, NewApiKey};
-pub use crate::repo::audit::{AuditEvent, NewAuditEvent};
+pub use crate::repo::audit::AuditEvent;
 pub use crate::repo::invitations::{Invitation, NewInvitation};
 pub use crate::repo::memberships::{Membership, NewMembership};
 pub use crate::repo::projects::{

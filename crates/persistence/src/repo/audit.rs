@@ -5,19 +5,6 @@ use diesel_async::RunQueryDsl;
 use domain::{Action, AuditEventId, Target, TenantId};
 use uuid::Uuid;
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = audit_events)]
-pub struct NewAuditEvent {
-    pub id: AuditEventId,
-    pub tenant_id: TenantId,
-    pub actor_id: Option<Uuid>,
-    pub action: Action,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub details: serde_json::Value,
-}
-
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
 pub struct AuditEvent {
@@ -33,34 +20,31 @@ pub struct AuditEvent {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// One audit record, written on the connection of the unit of work whose change it
-/// records, so both commit or neither does.
-#[derive(Debug, Clone)]
+/// One audit record, written in the unit of work whose change it records, so both commit
+/// or neither does. The id and the tenant come from the write.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_events)]
 pub struct AuditRecord {
     pub actor_id: Option<Uuid>,
     pub action: Action,
-    pub target: Option<Target>,
+    #[diesel(serialize_as = String)]
+    pub target: Target,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// An object; `null` is stored as `{}`.
     pub details: serde_json::Value,
 }
 
-pub async fn record(tx: &TenantTx, event: AuditRecord) -> Result<(), PersistenceError> {
+pub async fn record(tx: &TenantTx, mut event: AuditRecord) -> Result<(), PersistenceError> {
+    if event.details.is_null() {
+        event.details = serde_json::json!({});
+    }
     diesel::insert_into(audit_events::table)
-        .values(NewAuditEvent {
-            id: AuditEventId::new(),
-            tenant_id: tx.tenant(),
-            actor_id: event.actor_id,
-            action: event.action,
-            target: event.target.map(|t| t.to_string()),
-            ip: event.ip,
-            user_agent: event.user_agent,
-            details: if event.details.is_null() {
-                serde_json::json!({})
-            } else {
-                event.details
-            },
-        })
+        .values((
+            audit_events::id.eq(AuditEventId::new()),
+            audit_events::tenant_id.eq(tx.tenant()),
+            event,
+        ))
         .execute(&mut tx.conn())
         .await?;
     Ok(())
