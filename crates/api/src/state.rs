@@ -1,4 +1,5 @@
 use crate::config::{Config, JwtAlgorithm};
+use crate::error::ApiError;
 use auth::password::{HashParams, PasswordHasherPool};
 use auth::revocation::RevocationList;
 use auth::sessions::SessionStore;
@@ -63,6 +64,17 @@ impl AppState {
 }
 
 impl AppState {
+    /// Counts a guess at `subject`'s secret in `flow` before it is verified (SPEC §8): 429
+    /// with `Retry-After` while the subject is locked.
+    pub async fn count_guess(
+        &self,
+        flow: auth::rate_limit::Guessed,
+        subject: &str,
+    ) -> Result<(), ApiError> {
+        let verdict = self.lockout.attempt(flow, subject).await?;
+        Ok(verdict?)
+    }
+
     /// This state for one HTTP worker, with PostgreSQL and Redis connections of its own:
     /// a connection's driver task runs on the thread that opened it, so a worker using
     /// only its own connections never wakes another thread for a query (measured: +20 %

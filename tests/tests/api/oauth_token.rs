@@ -177,6 +177,26 @@ async fn malformed_requests_are_refused_per_rfc_6749() {
     ];
     let (_, error, _) = oauth_error(app.post_form("/oauth/token", &repeated).await).await;
     assert_eq!(error, "invalid_request");
+    // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
+    let empty = [
+        ("grant_type", "password"),
+        ("username", "a@b.co"),
+        ("password", ""),
+    ];
+    let (_, error, description) = oauth_error(app.post_form("/oauth/token", &empty).await).await;
+    assert_eq!(error, "invalid_request");
+    assert!(description.contains("password"), "{description}");
+    // Bounded before anything is hashed or looked up.
+    let long = "a".repeat(300) + "@b.co";
+    let over_long = [
+        ("grant_type", "password"),
+        ("username", long.as_str()),
+        ("password", "x"),
+    ];
+    let (_, error, description) =
+        oauth_error(app.post_form("/oauth/token", &over_long).await).await;
+    assert_eq!(error, "invalid_request");
+    assert!(description.contains("username"), "{description}");
 }
 
 #[tokio::test]

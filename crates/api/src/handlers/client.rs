@@ -27,10 +27,9 @@ impl ClientInfo {
     /// 429 with `Retry-After` when none are left.
     pub async fn rate_limit(&self, state: &AppState, scope: &str) -> Result<(), ApiError> {
         let client = auth::rate_limit::client_bucket(self.ip);
-        Ok(state
-            .rate_limiter
-            .check(scope, &client, state.config.login_rate)
-            .await??)
+        let limit = state.config.login_rate;
+        let verdict = state.rate_limiter.check(scope, &client, limit).await?;
+        Ok(verdict?)
     }
 }
 

@@ -304,10 +304,7 @@ async fn accepting_user(
         return Err(ApiError::validation("password", "is required"));
     };
     // Guessing an account's password through an invitation is a login attempt.
-    state
-        .lockout
-        .attempt(Guessed::Login, email.as_str())
-        .await??;
+    state.count_guess(Guessed::Login, email.as_str()).await?;
     let secret = SecretString::from(password.expose().to_owned());
     let Some(user) = existing else {
         let hash = state.hasher.hash(secret).await?;

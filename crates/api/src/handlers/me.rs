@@ -174,10 +174,7 @@ pub async fn change_password(
     // A stolen access token must not become an oracle for the current password: the
     // guesses are counted (before verifying) and locked out like logins (SPEC §8).
     let subject = caller.user().to_string();
-    state
-        .lockout
-        .attempt(Guessed::PasswordChange, &subject)
-        .await??;
+    state.count_guess(Guessed::PasswordChange, &subject).await?;
     let verdict = state
         .hasher
         .verify(

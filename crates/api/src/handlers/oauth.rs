@@ -23,48 +23,70 @@ use persistence::repo::{memberships, users};
 use persistence::{Mode, TenantTx, Tx};
 use secrecy::SecretString;
 use serde::Deserialize;
-use std::collections::HashMap;
+use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
+use validator::Validate;
 
 use OAuthErrorCode::*;
 
 const BAD_CREDENTIALS: &str = "the email or password is incorrect";
 
 /// `POST /oauth/token` form fields (RFC 6749 §4.3.2 and §6).
-#[derive(Debug, Deserialize, ToSchema)]
-#[allow(
-    dead_code,
-    reason = "documents the form; the handler reads the fields one by one"
-)]
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct TokenRequest {
     /// `password` or `refresh_token`
-    grant_type: String,
+    #[schema(max_length = 64)]
+    #[validate(length(max = 64, message = "is not a grant type"))]
+    pub grant_type: String,
     /// password grant: the email
-    username: Option<String>,
+    #[schema(max_length = 254)]
+    #[validate(length(max = 254, message = "is too long"))]
+    pub username: Option<String>,
     /// password grant
-    password: Option<String>,
+    #[schema(max_length = 1024, format = "password")]
+    #[validate(length(max = 1024, message = "is too long"))]
+    pub password: Option<String>,
     /// refresh grant
-    refresh_token: Option<String>,
+    #[schema(max_length = 512)]
+    #[validate(length(max = 512, message = "is not a refresh token"))]
+    pub refresh_token: Option<String>,
     /// Space-delimited scopes to request (default: all the user holds); on refresh, to narrow.
-    scope: Option<String>,
+    #[schema(max_length = 1024)]
+    #[validate(length(max = 1024, message = "is too long"))]
+    pub scope: Option<String>,
     /// Tenant slug or id (default: the only active membership, else a tenant-less token);
     /// on refresh, to switch to another of the user's tenants.
-    tenant: Option<String>,
+    #[schema(max_length = 63)]
+    #[validate(length(max = 63, message = "is not a tenant slug or id"))]
+    pub tenant: Option<String>,
+}
+
+/// Secrets never reach a log line.
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `POST /oauth/revoke` form fields (RFC 7009 §2.1).
-#[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code, reason = "documents the form")]
+#[derive(Deserialize, ToSchema, Validate)]
 pub struct RevokeRequest {
     /// A refresh token (revokes its whole session) or an access token.
-    token: String,
+    #[schema(max_length = 8192)]
+    #[validate(length(max = 8192, message = "is not a token"))]
+    pub token: String,
     /// `refresh_token` or `access_token` (a hint only)
-    token_type_hint: Option<String>,
+    #[schema(max_length = 64)]
+    #[validate(length(max = 64, message = "is not a token type"))]
+    pub token_type_hint: Option<String>,
 }
 
-/// Reads an `application/x-www-form-urlencoded` body; repeated parameters are refused
-/// (RFC 6749 §3.2).
-fn form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+/// Reads an `application/x-www-form-urlencoded` body into `T`: repeated parameters are
+/// refused (RFC 6749 §3.2), empty ones count as absent and unknown ones are ignored (§3.1),
+/// a missing or over-long one is `invalid_request`.
+fn form<T: DeserializeOwned + Validate>(req: &HttpRequest, body: &[u8]) -> Result<T, OAuthError> {
     let is_form = req
         .headers()
         .get(CONTENT_TYPE)
@@ -81,37 +103,45 @@ fn form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuth
             "the body must be application/x-www-form-urlencoded (RFC 6749 §4.3.2)",
         ));
     }
-    let mut params = HashMap::new();
+    let mut params = serde_json::Map::new();
     for (name, value) in url::form_urlencoded::parse(body) {
-        if params
-            .insert(name.to_string(), value.into_owned())
-            .is_some()
-        {
-            return Err(OAuthError::new(
-                InvalidRequest,
-                format!("the parameter `{name}` is repeated"),
-            ));
+        let repeated = params.contains_key(name.as_ref());
+        if repeated {
+            let message = format!("the parameter `{name}` is repeated");
+            return Err(OAuthError::new(InvalidRequest, message));
         }
+        params.insert(
+            name.into_owned(),
+            serde_json::Value::String(value.into_owned()),
+        );
     }
-    Ok(params)
+    params.retain(|_, value| value.as_str().is_some_and(|v| !v.is_empty()));
+    let parsed: T = serde_json::from_value(serde_json::Value::Object(params))
+        .map_err(|e| OAuthError::new(InvalidRequest, e.to_string()))?;
+    parsed.validate().map_err(|errors| {
+        let detail = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, list)| list.iter().map(move |e| format!("`{field}` {e}")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        OAuthError::new(InvalidRequest, detail)
+    })?;
+    Ok(parsed)
 }
 
-fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            OAuthError::new(
-                InvalidRequest,
-                format!("the parameter `{name}` is required"),
-            )
-        })
+fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, OAuthError> {
+    value.as_deref().ok_or_else(|| {
+        OAuthError::new(
+            InvalidRequest,
+            format!("the parameter `{name}` is required"),
+        )
+    })
 }
 
-fn requested_scopes(params: &HashMap<String, String>) -> Result<Option<ScopeSet>, OAuthError> {
-    params
-        .get("scope")
+fn requested_scopes(scope: &Option<String>) -> Result<Option<ScopeSet>, OAuthError> {
+    scope
+        .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             ScopeSet::parse_space_delimited(s)
@@ -137,8 +167,8 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     client.rate_limit(&state, "token").await?;
-    let params = form(&req, &body)?;
-    match required(&params, "grant_type")? {
+    let params: TokenRequest = form(&req, &body)?;
+    match params.grant_type.as_str() {
         "password" => password_grant(&state, &params, &client).await,
         "refresh_token" => refresh_grant(&state, &params).await,
         other => Err(OAuthError::new(
@@ -175,13 +205,13 @@ async fn record(
 
 async fn password_grant(
     state: &AppState,
-    params: &HashMap<String, String>,
+    params: &TokenRequest,
     client: &ClientInfo,
 ) -> Result<HttpResponse, OAuthError> {
-    let username = required(params, "username")?;
-    let password = SecretString::from(required(params, "password")?.to_owned());
-    let requested = requested_scopes(params)?;
-    let tenant_param = params.get("tenant").filter(|t| !t.is_empty()).cloned();
+    let username = required(&params.username, "username")?;
+    let password = SecretString::from(required(&params.password, "password")?.to_owned());
+    let requested = requested_scopes(&params.scope)?;
+    let tenant_param = params.tenant.clone();
     // The attempt is counted before the password is checked, atomically: parallel
     // guesses cannot exceed the threshold (SPEC §8).
     if let Err(wait) = state.lockout.attempt(Guessed::Login, username).await? {
@@ -287,10 +317,10 @@ async fn password_grant(
 
 async fn refresh_grant(
     state: &AppState,
-    params: &HashMap<String, String>,
+    params: &TokenRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let presented = required(params, "refresh_token")?;
-    let requested = requested_scopes(params)?;
+    let presented = required(&params.refresh_token, "refresh_token")?;
+    let requested = requested_scopes(&params.scope)?;
     let invalid = || {
         OAuthError::new(
             InvalidGrant,
@@ -341,7 +371,7 @@ async fn refresh_grant(
         state.sessions.revoke(sid).await?;
         return Err(invalid());
     };
-    let grant = match params.get("tenant").filter(|t| !t.is_empty()) {
+    let grant = match &params.tenant {
         Some(tenant) => Some(
             find_grant(&grants, tenant)
                 .filter(|g| crate::facts::is_usable(g))
@@ -452,8 +482,8 @@ pub async fn revoke_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    let params = form(&req, &body)?;
-    let token = required(&params, "token")?;
+    let params: RevokeRequest = form(&req, &body)?;
+    let token = params.token.as_str();
     if let Some(sid) = SessionStore::session_of(token) {
         if state.sessions.holds_token(sid, token).await? {
             state.sessions.revoke(sid).await?;
