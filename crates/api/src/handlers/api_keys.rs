@@ -55,7 +55,7 @@ pub struct CreatedApiKey {
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"name": "ci", "scopes": ["projects:read"], "expires_at": "2027-01-01T00:00:00Z"}))]
+#[schema(example = json!({"name": "ci", "scopes": ["projects:read"], "expires_at": "2030-01-01T00:00:00Z"}))]
 pub struct CreateApiKeyRequest {
     #[schema(min_length = 1, max_length = 100)]
     #[validate(custom(function = "validate::api_key_name"))]
