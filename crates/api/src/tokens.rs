@@ -60,22 +60,28 @@ impl IssueTime {
     }
 }
 
+/// What an access token grants: who, in which tenant, with which scopes, for which session.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenGrant {
+    pub user: UserId,
+    pub tenant: Option<TenantId>,
+    pub scopes: ScopeSet,
+    pub sid: SessionId,
+}
+
 pub fn sign_access_token(
     state: &AppState,
     issued: IssueTime,
-    user: UserId,
-    tenant: Option<TenantId>,
-    scopes: ScopeSet,
-    sid: SessionId,
+    grant: TokenGrant,
 ) -> Result<String, ApiError> {
     let now = issued.unix_secs;
     let claims = AccessClaims {
         iss: state.config.issuer(),
         aud: state.config.audience.clone(),
-        sub: user,
-        tid: tenant,
-        scope: scopes.to_string(),
-        sid,
+        sub: grant.user,
+        tid: grant.tenant,
+        scope: grant.scopes.to_string(),
+        sid: grant.sid,
         jti: issued.jti,
         iat: now,
         nbf: now,
@@ -87,22 +93,19 @@ pub fn sign_access_token(
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// The serialized response of a new pair for session `sid`.
+/// The serialized response of a new pair for the grant's session.
 pub fn pair_json(
     state: &AppState,
     issued: IssueTime,
-    user: UserId,
-    tenant: Option<TenantId>,
-    scopes: ScopeSet,
-    sid: SessionId,
+    grant: TokenGrant,
     refresh_token: String,
 ) -> Result<Vec<u8>, ApiError> {
     let response = TokenResponse {
-        access_token: sign_access_token(state, issued, user, tenant, scopes, sid)?,
+        access_token: sign_access_token(state, issued, grant)?,
         token_type: "Bearer",
         expires_in: state.config.access_ttl.as_secs(),
         refresh_token,
-        scope: scopes.to_string(),
+        scope: grant.scopes.to_string(),
     };
     serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.into()))
 }
@@ -117,15 +120,13 @@ pub async fn start_session(
     let sid = SessionId::new();
     let refresh_token = SessionStore::new_refresh_token(sid);
     state.sessions.create(sid, &session, &refresh_token).await?;
-    pair_json(
-        state,
-        issued,
-        session.user,
-        session.tenant,
+    let grant = TokenGrant {
+        user: session.user,
+        tenant: session.tenant,
         scopes,
         sid,
-        refresh_token,
-    )
+    };
+    pair_json(state, issued, grant, refresh_token)
 }
 
 /// A response carrying tokens: never cached (RFC 6749 §5.1).

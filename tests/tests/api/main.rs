@@ -25,6 +25,7 @@ mod rls_catalog;
 mod sessions;
 mod signup;
 mod snapshots;
+mod stored_values;
 mod tenant_api_keys;
 mod tenant_audit;
 mod tenant_invitations;

@@ -8,7 +8,9 @@ use crate::error::ApiError;
 use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
 use crate::handlers::client::ClientInfo;
 use crate::state::AppState;
-use crate::tokens::{self, IssueTime, TokenResponse, available_scopes, token_http_response};
+use crate::tokens::{
+    self, IssueTime, TokenGrant, TokenResponse, available_scopes, token_http_response,
+};
 use crate::work;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,7 +18,7 @@ use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use auth::sessions::{NewSession, Presented, Rotation, SessionInfo, SessionStore};
 use domain::{Action, Target, policy};
-use domain::{Email, ScopeSet, SessionId, TenantId, UserId, UserStatus};
+use domain::{Email, ScopeSet, TenantId, UserId, UserStatus};
 use persistence::models::User;
 use persistence::repo::memberships::Grant;
 use persistence::repo::{memberships, users};
@@ -404,15 +406,13 @@ async fn refresh_grant(
     );
     let tenant = grant.map(|g| g.tenant.id);
     let new_token = SessionStore::new_refresh_token(sid);
-    let pair = tokens::pair_json(
-        state,
-        issued,
-        user_id,
+    let grant = TokenGrant {
+        user: user_id,
         tenant,
         scopes,
-        SessionId(sid.0),
-        new_token.clone(),
-    )?;
+        sid,
+    };
+    let pair = tokens::pair_json(state, issued, grant, new_token.clone())?;
     let rotation = state
         .sessions
         .rotate(presented, &new_token, &pair, tenant, &scopes.to_string())
