@@ -5,6 +5,12 @@
 use crate::guards::Access;
 use crate::routes;
 use domain::Scope;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::content::Content;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Object, Ref, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
@@ -90,6 +96,7 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
             _ => None,
         };
         let Some(operation) = operation else { continue };
+        standard_responses(operation, decl.access);
         operation.security = match decl.access {
             Access::Public => None,
             Access::User => Some(vec![
@@ -122,10 +129,87 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The refusals every guarded operation can answer, from its declared access (SPEC §15):
+/// 401 for any route that reads credentials, 403 for one that demands scopes or a tenant.
+/// A handler's own, more specific wording of the same status stays.
+fn standard_responses(operation: &mut Operation, access: Access) {
+    let responses = &mut operation.responses.responses;
+    if access != Access::Public {
+        let challenge = HeaderBuilder::new()
+            .schema(Some(Object::with_type(Type::String)))
+            .description(Some(
+                "RFC 6750 challenge; `error=\"invalid_token\"` when a credential was refused",
+            ))
+            .build();
+        let unauthorized = problem("No valid credentials").build();
+        let entry = responses.entry("401".into()).or_insert(unauthorized.into());
+        if let RefOr::T(response) = entry {
+            response
+                .headers
+                .insert("WWW-Authenticate".into(), challenge.into());
+        }
+    }
+    if access.is_tenant() || !access.required_scopes().is_empty() {
+        const SCOPE: &str = "A required scope is missing, or the credential is for another tenant";
+        match responses.get_mut("403") {
+            // The handler's own reasons, and the guard's.
+            Some(RefOr::T(response)) => {
+                response.description =
+                    format!("{}; or: {}", response.description, SCOPE.to_lowercase());
+            }
+            _ => {
+                responses.insert("403".into(), problem(SCOPE).build().into());
+            }
+        }
+    }
+}
+
+fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_MEDIA_TYPE,
+        Content::new(Some(Ref::from_schema_name("Problem"))),
+    )
+}
+
+/// RFC 9457 §3: problems are sent as `application/problem+json`.
+const PROBLEM_MEDIA_TYPE: &str = "application/problem+json";
+
+/// Every response whose body is a `Problem` is documented with the media type it is sent
+/// with, whatever the annotation said.
+fn problem_media_type(openapi: &mut utoipa::openapi::OpenApi) {
+    let problem = Ref::from_schema_name("Problem").ref_location;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let is_problem = matches!(
+                    response.content.get("application/json"),
+                    Some(RefOr::T(Content { schema: Some(RefOr::Ref(r)), .. })) if r.ref_location == problem
+                );
+                if is_problem
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_MEDIA_TYPE.into(), content);
+                }
+            }
+        }
+    }
+}
+
 /// The document as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
     openapi.merge(routes::Operations::openapi());
+    problem_media_type(&mut openapi);
     apply_access(&mut openapi);
     openapi
 }

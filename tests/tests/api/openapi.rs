@@ -40,3 +40,53 @@ async fn served_document_declares_the_three_security_schemes() {
 
     assert!(doc["paths"]["/healthz"]["get"].is_object());
 }
+
+/// SPEC §15: a client learns every refusal from the document. The standard ones follow
+/// from each route's declared access; problems are documented with the media type they
+/// are sent with.
+#[tokio::test]
+async fn every_guarded_operation_documents_its_refusals_as_problem_json() {
+    let doc: serde_json::Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
+    let mut guarded = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                let content = response["content"].as_object();
+                let problem_as_json = content.is_some_and(|c| {
+                    c.get("application/json").is_some_and(|json| {
+                        json["schema"]["$ref"] == "#/components/schemas/Problem"
+                    })
+                });
+                assert!(
+                    !problem_as_json,
+                    "{method} {path} {status}: Problem as application/json"
+                );
+            }
+            let Some(security) = operation["security"].as_array() else {
+                continue;
+            };
+            guarded += 1;
+            let unauthorized = &responses["401"];
+            assert!(
+                unauthorized["content"]["application/problem+json"].is_object(),
+                "{method} {path}: 401 not problem+json"
+            );
+            assert!(
+                unauthorized["headers"]["WWW-Authenticate"].is_object(),
+                "{method} {path}: 401 without its challenge"
+            );
+            let scoped = security.iter().any(|requirement| {
+                requirement
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .any(|scopes| !scopes.as_array().unwrap().is_empty())
+            });
+            if scoped || path.starts_with("/api/v1/tenants/{tenant_id}") {
+                assert!(responses.contains_key("403"), "{method} {path}: no 403");
+            }
+        }
+    }
+    assert!(guarded > 30, "only {guarded} guarded operations found");
+}

@@ -89,7 +89,6 @@ async fn me_response(
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "get_me",
     responses(
         (status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     if let Caller::ApiKey { key, .. } = caller {
@@ -120,7 +119,6 @@ pub struct UpdateMeRequest {
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "Updated", body = MeResponse),
-        (status = 401, description = "No valid token", body = Problem),
         (status = 422, description = "Invalid display name", body = Problem),
     ))]
 pub async fn update_me(
@@ -158,7 +156,6 @@ impl fmt::Debug for ChangePasswordRequest {
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; other sessions revoked"),
-        (status = 401, description = "No valid token", body = Problem),
         (status = 403, description = "The current password is wrong", body = Problem),
         (status = 422, description = "The new password breaks the policy", body = Problem),
         (status = 503, description = "Overloaded; retry", body = Problem),
@@ -231,7 +228,6 @@ pub struct MyTenant {
     params(PageQuery),
     responses(
         (status = 200, description = "Memberships, by tenant slug", body = inline(Page<MyTenant>)),
-        (status = 401, description = "No valid token", body = Problem),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem),
     ))]
 pub async fn list_my_tenants(

@@ -1,4 +1,3 @@
-use crate::error::Problem;
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
@@ -18,7 +17,6 @@ pub struct PermissionResponse {
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "permissions", operation_id = "list_permissions",
     responses(
         (status = 200, description = "The catalog", body = [PermissionResponse]),
-        (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn list_permissions() -> HttpResponse {
     HttpResponse::Ok()

@@ -18,7 +18,6 @@ use persistence::{Mode, TenantTx, Tx};
     params(PageQuery),
     responses(
         (status = 200, description = "Tenants, oldest first", body = inline(Page<TenantResponse>)),
-        (status = 403, description = "Missing `platform:admin`", body = Problem),
     ))]
 pub async fn list_all_tenants(
     state: web::Data<AppState>,

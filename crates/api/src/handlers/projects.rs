@@ -71,8 +71,6 @@ pub struct UpdateProjectRequest {
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses(
         (status = 200, description = "Projects, oldest first", body = inline(Page<ProjectResponse>)),
-        (status = 401, description = "No valid credentials", body = Problem),
-        (status = 403, description = "Another tenant, or missing `projects:read`", body = Problem),
     ))]
 pub async fn list_projects(
     work: TenantWork,

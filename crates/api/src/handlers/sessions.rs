@@ -37,7 +37,6 @@ fn at(ms: i64) -> DateTime<Utc> {
     params(PageQuery),
     responses(
         (status = 200, description = "Sessions", body = inline(Page<SessionResponse>)),
-        (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn list_my_sessions(
     state: web::Data<AppState>,
@@ -67,7 +66,6 @@ pub async fn list_my_sessions(
     params(("session_id" = Uuid, Path, description = "A session of the caller")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid token", body = Problem),
         (status = 404, description = "No such session of the caller", body = Problem),
     ))]
 pub async fn revoke_my_session(
@@ -100,7 +98,6 @@ pub async fn revoke_my_session(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sessions", operation_id = "log_out",
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn log_out(
     state: web::Data<AppState>,
@@ -125,7 +122,6 @@ pub async fn log_out(
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "sessions", operation_id = "log_out_everywhere",
     responses(
         (status = 204, description = "Every session revoked"),
-        (status = 401, description = "No valid token", body = Problem),
     ))]
 pub async fn log_out_everywhere(
     state: web::Data<AppState>,

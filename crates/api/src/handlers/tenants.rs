@@ -66,7 +66,6 @@ impl From<Tenant> for TenantResponse {
     request_body = CreateTenantRequest,
     responses(
         (status = 201, description = "Created", body = TenantResponse),
-        (status = 401, description = "No valid token", body = Problem),
         (status = 409, description = "The slug is taken", body = Problem),
         (status = 422, description = "Invalid name or slug", body = Problem),
     ))]
@@ -107,8 +106,6 @@ pub struct UpdateTenantRequest {
     params(("tenant_id" = Uuid, Path)),
     responses(
         (status = 200, description = "The tenant", body = TenantResponse),
-        (status = 401, description = "No valid credentials", body = Problem),
-        (status = 403, description = "Another tenant's token, or missing `tenant:read`", body = Problem),
     ))]
 pub async fn get_tenant(work: TenantWork) -> Result<HttpResponse, ApiError> {
     let tenant = tenants::find(&work.tx, work.tenant())
