@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
             Use **Authorize** with the OAuth2 password flow (email as username) to try every operation.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    servers((url = "/", description = "The deployment serving this document")),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&SecuritySchemes),
     tags(
@@ -98,7 +99,8 @@ fn apply_access(openapi: &mut utoipa::openapi::OpenApi) {
         let Some(operation) = operation else { continue };
         standard_responses(operation, decl.access);
         operation.security = match decl.access {
-            Access::Public => None,
+            // `security: []`: explicitly open, not forgotten.
+            Access::Public => Some(Vec::new()),
             Access::User => Some(vec![
                 SecurityRequirement::new::<_, _, &str>("oauth2", []),
                 SecurityRequirement::new::<_, _, &str>("bearer", []),

@@ -63,9 +63,10 @@ async fn every_guarded_operation_documents_its_refusals_as_problem_json() {
                     "{method} {path} {status}: Problem as application/json"
                 );
             }
-            let Some(security) = operation["security"].as_array() else {
-                continue;
-            };
+            let security = operation["security"].as_array().unwrap();
+            if security.is_empty() {
+                continue; // public
+            }
             guarded += 1;
             let unauthorized = &responses["401"];
             assert!(
