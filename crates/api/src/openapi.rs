@@ -151,6 +151,15 @@ fn standard_responses(operation: &mut Operation, access: Access) {
                 .insert("WWW-Authenticate".into(), challenge.into());
         }
     }
+    if access != Access::Public && !responses.contains_key("503") {
+        let unavailable =
+            "A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After`";
+        responses.insert("503".into(), problem(unavailable).build().into());
+    }
+    if access.accepts_api_keys() && !responses.contains_key("429") {
+        let limited = "Too many failed API keys from this address; retry after `Retry-After`";
+        responses.insert("429".into(), problem(limited).build().into());
+    }
     if access.is_tenant() || !access.required_scopes().is_empty() {
         const SCOPE: &str = "A required scope is missing, or the credential is for another tenant";
         match responses.get_mut("403") {
@@ -207,12 +216,51 @@ fn problem_media_type(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every response carries `X-Request-Id` (the id on the server's log lines for it); a 429
+/// or 503 carries `Retry-After`.
+fn response_headers(openapi: &mut utoipa::openapi::OpenApi) {
+    let string = || Some(Object::with_type(Type::String));
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let request_id = HeaderBuilder::new()
+                    .schema(string())
+                    .description(Some("The request's id, as the server logged it"))
+                    .build();
+                response
+                    .headers
+                    .insert("X-Request-Id".into(), request_id.into());
+                if matches!(status.as_str(), "429" | "503") {
+                    let retry_after = HeaderBuilder::new()
+                        .schema(Some(Object::with_type(Type::Integer)))
+                        .description(Some("Seconds to wait before retrying (RFC 9110 §10.2.3)"))
+                        .build();
+                    response
+                        .headers
+                        .insert("Retry-After".into(), retry_after.into());
+                }
+            }
+        }
+    }
+}
+
 /// The document as served and committed.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
     openapi.merge(routes::Operations::openapi());
     problem_media_type(&mut openapi);
     apply_access(&mut openapi);
+    response_headers(&mut openapi);
     openapi
 }
 

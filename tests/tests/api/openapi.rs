@@ -91,3 +91,37 @@ async fn every_guarded_operation_documents_its_refusals_as_problem_json() {
     }
     assert!(guarded > 30, "only {guarded} guarded operations found");
 }
+
+/// Every response names its request id; every 429 and 503 tells when to retry; the routes
+/// that limit a client's attempts say so.
+#[tokio::test]
+async fn responses_document_their_headers_and_limits() {
+    let doc: serde_json::Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                let headers = &response["headers"];
+                assert!(
+                    headers["X-Request-Id"].is_object(),
+                    "{method} {path} {status}"
+                );
+                if status == "429" || status == "503" {
+                    assert!(
+                        headers["Retry-After"].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    for (method, path) in [
+        ("post", "/oauth/token"),
+        ("post", "/api/v1/signup"),
+        ("post", "/api/v1/invitations/accept"),
+        ("get", "/api/v1/tenants/{tenant_id}/projects"),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        assert!(responses["429"].is_object(), "{method} {path}: no 429");
+    }
+}

@@ -215,6 +215,8 @@ fn no_invitation() -> ApiError {
         (status = 404, description = "No open invitation matches the token (unknown, used, revoked or expired)", body = Problem),
         (status = 409, description = "Already a member", body = Problem),
         (status = 422, description = "Missing or invalid password / display name", body = Problem),
+        (status = 429, description = "Too many attempts from this client, or failed passwords for this email", body = Problem),
+        (status = 503, description = "Overloaded or a dependency is down; retry after `Retry-After`", body = Problem),
     ))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,

@@ -160,6 +160,7 @@ fn requested_scopes(scope: &Option<String>) -> Result<Option<ScopeSet>, OAuthErr
     responses(
         (status = 200, description = "A new token pair (`Cache-Control: no-store`)", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 429, description = "Too many requests from this client, or failed logins for this username", body = OAuthErrorBody),
         (status = 503, description = "Overloaded or a dependency is down; retry after `Retry-After`", body = OAuthErrorBody),
     ))]
 pub async fn issue_token(

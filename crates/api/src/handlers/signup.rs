@@ -93,6 +93,7 @@ pub struct SignupResponse {
         (status = 403, description = "Sign-up is closed on this deployment", body = Problem),
         (status = 409, description = "The email is registered or the slug taken", body = Problem),
         (status = 422, description = "Invalid fields (see `errors`)", body = Problem),
+        (status = 429, description = "Too many sign-ups from this client", body = Problem),
         (status = 503, description = "Overloaded; retry after `Retry-After`", body = Problem),
     ))]
 pub async fn sign_up(
