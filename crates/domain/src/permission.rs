@@ -27,6 +27,21 @@ macro_rules! catalog {
                 match name { $($name => Some(Scope::$variant),)+ _ => None }
             }
         }
+
+        /// In an OpenAPI document: a string, one of the catalog's names.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for Scope {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some("A permission of the catalog (`GET /api/v1/permissions`)"))
+                    .enum_values(Some([$($name),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for Scope {}
     };
 }
 

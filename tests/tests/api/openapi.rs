@@ -125,3 +125,31 @@ async fn responses_document_their_headers_and_limits() {
         assert!(responses["429"].is_object(), "{method} {path}: no 429");
     }
 }
+
+/// Scopes are an enum of the catalog wherever a client sends or reads them.
+#[tokio::test]
+async fn scopes_are_the_catalog_enum() {
+    let doc: serde_json::Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let names: Vec<&str> = schemas["Scope"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let catalog: Vec<&str> = domain::Scope::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(names, catalog);
+    for (schema, field) in [
+        ("CreateRoleRequest", "permissions"),
+        ("RoleResponse", "permissions"),
+        ("CreateApiKeyRequest", "scopes"),
+        ("ApiKeyResponse", "scopes"),
+        ("MeResponse", "scopes"),
+    ] {
+        let items = &schemas[schema]["properties"][field]["items"];
+        assert_eq!(
+            items["$ref"], "#/components/schemas/Scope",
+            "{schema}.{field}"
+        );
+    }
+}

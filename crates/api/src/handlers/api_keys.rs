@@ -22,6 +22,7 @@ pub struct ApiKeyResponse {
     pub name: String,
     /// `gk_<key_id>`: identifies the key; the secret is never shown again.
     pub prefix: String,
+    #[schema(value_type = Vec<domain::Scope>)]
     pub scopes: Vec<String>,
     pub created_by: Option<UserId>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -62,6 +63,7 @@ pub struct CreateApiKeyRequest {
     pub name: String,
     /// A subset of the caller's own scopes.
     #[validate(custom(function = "validate::tenant_scopes"))]
+    #[schema(value_type = Vec<domain::Scope>)]
     pub scopes: Vec<String>,
     #[validate(custom(function = "validate::in_the_future"))]
     pub expires_at: Option<DateTime<Utc>>,

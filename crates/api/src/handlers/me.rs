@@ -38,6 +38,7 @@ pub struct MeResponse {
     /// The tenant of the token; `null` for a tenant-less token.
     pub tenant: Option<TenantRef>,
     /// The scopes of the token.
+    #[schema(value_type = Vec<domain::Scope>)]
     pub scopes: Vec<String>,
     /// The session of a user's token; `null` for an API key.
     pub session_id: Option<Uuid>,
@@ -220,6 +221,7 @@ pub struct MyTenant {
     pub status: MembershipStatus,
     pub roles: Vec<RoleRef>,
     /// The union of the roles' permissions.
+    #[schema(value_type = Vec<domain::Scope>)]
     pub permissions: Vec<String>,
 }
 

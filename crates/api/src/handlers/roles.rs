@@ -20,6 +20,7 @@ pub struct RoleResponse {
     pub id: RoleId,
     pub name: String,
     pub description: String,
+    #[schema(value_type = Vec<domain::Scope>)]
     pub permissions: Vec<String>,
     /// Built-in roles (`owner`, `admin`, `member`, `viewer`) cannot be edited or deleted.
     pub builtin: bool,
@@ -54,6 +55,7 @@ pub struct CreateRoleRequest {
     pub description: String,
     /// Scopes of the catalog; never more than the caller holds.
     #[validate(custom(function = "validate::tenant_scopes"))]
+    #[schema(value_type = Vec<domain::Scope>)]
     pub permissions: Vec<String>,
 }
 
@@ -67,6 +69,7 @@ pub struct UpdateRoleRequest {
     #[validate(custom(function = "validate::description"))]
     pub description: Option<String>,
     #[validate(custom(function = "validate::tenant_scopes"))]
+    #[schema(value_type = Option<Vec<domain::Scope>>)]
     pub permissions: Option<Vec<String>>,
 }
 
