@@ -261,7 +261,31 @@ pub fn document() -> utoipa::openapi::OpenApi {
     problem_media_type(&mut openapi);
     apply_access(&mut openapi);
     response_headers(&mut openapi);
+    drop_unused_schemas(&mut openapi);
     openapi
+}
+
+/// Schemas no operation reaches (an item type the page schema inlines) would only mislead a
+/// generator: they go.
+fn drop_unused_schemas(openapi: &mut utoipa::openapi::OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*openapi).unwrap_or_default();
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// Pretty JSON with a trailing newline: `openapi/openapi.json` byte for byte.

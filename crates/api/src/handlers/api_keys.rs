@@ -72,7 +72,7 @@ pub struct CreateApiKeyRequest {
 /// The tenant's API keys (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/api-keys", tag = "api-keys", operation_id = "list_api_keys",
     params(("tenant_id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "API keys", body = inline(Page<ApiKeyResponse>))))]
+    responses((status = 200, description = "API keys", body = Page<ApiKeyResponse>)))]
 pub async fn list_api_keys(
     work: TenantWork,
     query: web::Query<PageQuery>,

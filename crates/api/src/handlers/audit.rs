@@ -58,7 +58,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/audit-events", tag = "audit", operation_id = "list_audit_events",
     params(("tenant_id" = Uuid, Path), AuditQuery, PageQuery),
     responses(
-        (status = 200, description = "Events, newest first", body = inline(Page<AuditEventResponse>)),
+        (status = 200, description = "Events, newest first", body = Page<AuditEventResponse>),
         (status = 400, description = "Malformed filter", body = Problem),
     ))]
 pub async fn list_audit_events(

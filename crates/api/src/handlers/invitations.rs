@@ -105,7 +105,7 @@ pub struct AcceptedInvitation {
 /// Open invitations.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/invitations", tag = "invitations", operation_id = "list_invitations",
     params(("tenant_id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "Open invitations (tokens are never shown again)", body = inline(Page<InvitationResponse>))))]
+    responses((status = 200, description = "Open invitations (tokens are never shown again)", body = Page<InvitationResponse>)))]
 pub async fn list_invitations(
     work: TenantWork,
     query: web::Query<PageQuery>,

@@ -229,7 +229,7 @@ pub struct MyTenant {
 #[utoipa::path(get, path = "/api/v1/me/tenants", tag = "me", operation_id = "list_my_tenants",
     params(PageQuery),
     responses(
-        (status = 200, description = "Memberships, by tenant slug", body = inline(Page<MyTenant>)),
+        (status = 200, description = "Memberships, by tenant slug", body = Page<MyTenant>),
         (status = 422, description = "Invalid `limit` or `cursor`", body = Problem),
     ))]
 pub async fn list_my_tenants(

@@ -103,7 +103,7 @@ async fn keep_an_owner(work: &TenantWork, user: UserId) -> Result<(), ApiError> 
 /// The tenant's members with their roles.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/members", tag = "members", operation_id = "list_members",
     params(("tenant_id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "Members", body = inline(Page<MemberResponse>))))]
+    responses((status = 200, description = "Members", body = Page<MemberResponse>)))]
 pub async fn list_members(
     work: TenantWork,
     query: web::Query<PageQuery>,

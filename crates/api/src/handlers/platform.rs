@@ -17,7 +17,7 @@ use persistence::{Mode, TenantTx, Tx};
 #[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform", operation_id = "list_all_tenants",
     params(PageQuery),
     responses(
-        (status = 200, description = "Tenants, oldest first", body = inline(Page<TenantResponse>)),
+        (status = 200, description = "Tenants, oldest first", body = Page<TenantResponse>),
     ))]
 pub async fn list_all_tenants(
     state: web::Data<AppState>,

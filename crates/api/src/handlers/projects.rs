@@ -70,7 +70,7 @@ pub struct UpdateProjectRequest {
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects", tag = "projects", operation_id = "list_projects",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses(
-        (status = 200, description = "Projects, oldest first", body = inline(Page<ProjectResponse>)),
+        (status = 200, description = "Projects, oldest first", body = Page<ProjectResponse>),
     ))]
 pub async fn list_projects(
     work: TenantWork,

@@ -95,7 +95,7 @@ async fn editable_role(
 /// The tenant's roles.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/roles", tag = "roles", operation_id = "list_roles",
     params(("tenant_id" = Uuid, Path), PageQuery),
-    responses((status = 200, description = "Roles", body = inline(Page<RoleResponse>))))]
+    responses((status = 200, description = "Roles", body = Page<RoleResponse>)))]
 pub async fn list_roles(
     work: TenantWork,
     query: web::Query<PageQuery>,

@@ -36,7 +36,7 @@ fn at(ms: i64) -> DateTime<Utc> {
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "sessions", operation_id = "list_my_sessions",
     params(PageQuery),
     responses(
-        (status = 200, description = "Sessions", body = inline(Page<SessionResponse>)),
+        (status = 200, description = "Sessions", body = Page<SessionResponse>),
     ))]
 pub async fn list_my_sessions(
     state: web::Data<AppState>,

@@ -70,7 +70,7 @@ async fn modifiable_task(work: &TenantWork, path: &TaskPath) -> Result<Task, Api
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks", tag = "tasks", operation_id = "list_tasks",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path), PageQuery),
     responses(
-        (status = 200, description = "Tasks, oldest first", body = inline(Page<TaskResponse>)),
+        (status = 200, description = "Tasks, oldest first", body = Page<TaskResponse>),
         (status = 404, description = "No such project in this tenant", body = Problem),
     ))]
 pub async fn list_tasks(
