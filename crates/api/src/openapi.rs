@@ -185,41 +185,11 @@ fn problem(description: &str) -> ResponseBuilder {
 /// RFC 9457 §3: problems are sent as `application/problem+json`.
 const PROBLEM_MEDIA_TYPE: &str = "application/problem+json";
 
-/// Every response whose body is a `Problem` is documented with the media type it is sent
-/// with, whatever the annotation said.
-fn problem_media_type(openapi: &mut utoipa::openapi::OpenApi) {
-    let problem = Ref::from_schema_name("Problem").ref_location;
-    for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
-            for response in operation.responses.responses.values_mut() {
-                let RefOr::T(response) = response else {
-                    continue;
-                };
-                let is_problem = matches!(
-                    response.content.get("application/json"),
-                    Some(RefOr::T(Content { schema: Some(RefOr::Ref(r)), .. })) if r.ref_location == problem
-                );
-                if is_problem
-                    && let Some(content) = response.content.shift_remove("application/json")
-                {
-                    response.content.insert(PROBLEM_MEDIA_TYPE.into(), content);
-                }
-            }
-        }
-    }
-}
-
-/// Every response carries `X-Request-Id` (the id on the server's log lines for it); a 429
-/// or 503 carries `Retry-After`.
-fn response_headers(openapi: &mut utoipa::openapi::OpenApi) {
-    let string = || Some(Object::with_type(Type::String));
+/// Calls `f` with the status and body of every response the document describes inline.
+fn each_response(
+    openapi: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(&str, &mut utoipa::openapi::Response),
+) {
     for item in openapi.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -230,28 +200,50 @@ fn response_headers(openapi: &mut utoipa::openapi::OpenApi) {
         ];
         for operation in operations.into_iter().flatten() {
             for (status, response) in operation.responses.responses.iter_mut() {
-                let RefOr::T(response) = response else {
-                    continue;
-                };
-                let request_id = HeaderBuilder::new()
-                    .schema(string())
-                    .description(Some("The request's id, as the server logged it"))
-                    .build();
-                response
-                    .headers
-                    .insert("X-Request-Id".into(), request_id.into());
-                if matches!(status.as_str(), "429" | "503") {
-                    let retry_after = HeaderBuilder::new()
-                        .schema(Some(Object::with_type(Type::Integer)))
-                        .description(Some("Seconds to wait before retrying (RFC 9110 §10.2.3)"))
-                        .build();
-                    response
-                        .headers
-                        .insert("Retry-After".into(), retry_after.into());
+                if let RefOr::T(response) = response {
+                    f(status, response);
                 }
             }
         }
     }
+}
+
+/// Every response whose body is a `Problem` is documented with the media type it is sent
+/// with, whatever the annotation said.
+fn problem_media_type(openapi: &mut utoipa::openapi::OpenApi) {
+    let problem = Ref::from_schema_name("Problem").ref_location;
+    each_response(openapi, |_, response| {
+        let is_problem = matches!(
+            response.content.get("application/json"),
+            Some(RefOr::T(Content { schema: Some(RefOr::Ref(r)), .. })) if r.ref_location == problem
+        );
+        if is_problem && let Some(content) = response.content.shift_remove("application/json") {
+            response.content.insert(PROBLEM_MEDIA_TYPE.into(), content);
+        }
+    });
+}
+
+/// Every response carries `X-Request-Id` (the id on the server's log lines for it); a 429
+/// or 503 carries `Retry-After`.
+fn response_headers(openapi: &mut utoipa::openapi::OpenApi) {
+    let header = |schema: Type, description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(Object::with_type(schema)))
+            .description(Some(description))
+            .build()
+    };
+    let request_id = header(Type::String, "The request's id, as the server logged it");
+    let retry_after = header(
+        Type::Integer,
+        "Seconds to wait before retrying (RFC 9110 §10.2.3)",
+    );
+    each_response(openapi, |status, response| {
+        let headers = &mut response.headers;
+        headers.insert("X-Request-Id".into(), request_id.clone().into());
+        if matches!(status, "429" | "503") {
+            headers.insert("Retry-After".into(), retry_after.clone().into());
+        }
+    });
 }
 
 /// The document as served and committed.

@@ -151,6 +151,17 @@ async fn sign_up_and_log_in(app: &TestApp) -> (gatehouse_tests::Account, Tokens)
     (ada, tokens)
 }
 
+/// POSTs `body` to a collection of a new tenant, as its owner; the response captured.
+async fn post_in_new_tenant(collection: &str, body: Value, headers: &[&str]) -> Value {
+    let app = TestApp::spawn().await;
+    let (ada, tokens) = sign_up_and_log_in(&app).await;
+    let path = format!("/api/v1/tenants/{}/{collection}", ada.tenant_id);
+    let response = app
+        .send_with(Method::POST, &path, &tokens.access, Some(body))
+        .await;
+    capture(response, headers).await
+}
+
 #[tokio::test]
 async fn sign_up() {
     let app = TestApp::spawn().await;
@@ -203,17 +214,12 @@ async fn token_response() {
 
 #[tokio::test]
 async fn project() {
-    let app = TestApp::spawn().await;
-    let (ada, tokens) = sign_up_and_log_in(&app).await;
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{}/projects", ada.tenant_id),
-            &tokens.access,
-            Some(json!({"name": "Website relaunch", "description": "Q3"})),
-        )
-        .await;
-    let snapshot = capture(response, &["location", "cache-control"]).await;
+    let snapshot = post_in_new_tenant(
+        "projects",
+        json!({"name": "Website relaunch", "description": "Q3"}),
+        &["location", "cache-control"],
+    )
+    .await;
     with_common_redactions(|| {
         assert_json_snapshot!(snapshot, {
             ".headers.location" => dynamic_redaction(ids_in_text),
@@ -281,20 +287,15 @@ async fn member() {
 
 #[tokio::test]
 async fn role() {
-    let app = TestApp::spawn().await;
-    let (ada, tokens) = sign_up_and_log_in(&app).await;
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{}/roles", ada.tenant_id),
-            &tokens.access,
-            Some(json!({
-                "name": "billing", "description": "Reads the audit log",
-                "permissions": ["audit:read", "tenant:read"]
-            })),
-        )
-        .await;
-    let snapshot = capture(response, &["location"]).await;
+    let snapshot = post_in_new_tenant(
+        "roles",
+        json!({
+            "name": "billing", "description": "Reads the audit log",
+            "permissions": ["audit:read", "tenant:read"]
+        }),
+        &["location"],
+    )
+    .await;
     with_common_redactions(|| {
         assert_json_snapshot!(snapshot, {
             ".headers.location" => dynamic_redaction(ids_in_text),
@@ -304,17 +305,12 @@ async fn role() {
 
 #[tokio::test]
 async fn api_key_creation() {
-    let app = TestApp::spawn().await;
-    let (ada, tokens) = sign_up_and_log_in(&app).await;
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{}/api-keys", ada.tenant_id),
-            &tokens.access,
-            Some(json!({"name": "ci", "scopes": ["projects:read"]})),
-        )
-        .await;
-    let snapshot = capture(response, &["cache-control", "location"]).await;
+    let snapshot = post_in_new_tenant(
+        "api-keys",
+        json!({"name": "ci", "scopes": ["projects:read"]}),
+        &["cache-control", "location"],
+    )
+    .await;
     with_common_redactions(|| {
         assert_json_snapshot!(snapshot, {
             ".body.key" => dynamic_redaction(api_key),
@@ -326,17 +322,12 @@ async fn api_key_creation() {
 
 #[tokio::test]
 async fn validation_error() {
-    let app = TestApp::spawn().await;
-    let (ada, tokens) = sign_up_and_log_in(&app).await;
-    let response = app
-        .send_with(
-            Method::POST,
-            &format!("/api/v1/tenants/{}/roles", ada.tenant_id),
-            &tokens.access,
-            Some(json!({"name": "no/slashes", "permissions": ["no:such-scope"]})),
-        )
-        .await;
-    let snapshot = capture(response, &[]).await;
+    let snapshot = post_in_new_tenant(
+        "roles",
+        json!({"name": "no/slashes", "permissions": ["no:such-scope"]}),
+        &[],
+    )
+    .await;
     with_common_redactions(|| assert_json_snapshot!(snapshot));
 }
 

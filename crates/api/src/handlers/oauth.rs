@@ -324,19 +324,13 @@ async fn refresh_grant(
 ) -> Result<HttpResponse, OAuthError> {
     let presented = required(&params.refresh_token, "refresh_token")?;
     let requested = requested_scopes(&params.scope)?;
-    let invalid = || {
-        OAuthError::new(
-            InvalidGrant,
-            "the refresh token is invalid, expired or revoked",
-        )
-    };
     // The token is authenticated before anything else is looked at or revealed, and a
     // spent one is settled by the session store before anything is signed for it.
     let session = match state
         .sessions
         .authenticate(presented)
         .await?
-        .ok_or_else(invalid)?
+        .ok_or_else(invalid_refresh_token)?
     {
         Presented::Current(session) => session,
         Presented::Spent(session) => {
@@ -372,7 +366,7 @@ async fn refresh_grant(
     .await?;
     let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
         state.sessions.revoke(sid).await?;
-        return Err(invalid());
+        return Err(invalid_refresh_token());
     };
     let grant = match &params.tenant {
         Some(tenant) => Some(
@@ -425,6 +419,13 @@ async fn refresh_grant(
     }
 }
 
+fn invalid_refresh_token() -> OAuthError {
+    OAuthError::new(
+        InvalidGrant,
+        "the refresh token is invalid, expired or revoked",
+    )
+}
+
 /// The answer to a refresh token the session store has settled without this request's
 /// rotation: the sealed pair of a replay, or the end of the session.
 async fn settled(
@@ -432,12 +433,6 @@ async fn settled(
     session: &SessionInfo,
     rotation: Rotation,
 ) -> Result<HttpResponse, OAuthError> {
-    let invalid = || {
-        OAuthError::new(
-            InvalidGrant,
-            "the refresh token is invalid, expired or revoked",
-        )
-    };
     match rotation {
         Rotation::Replayed(same_pair) => Ok(token_http_response(same_pair)),
         Rotation::Reused => {
@@ -462,7 +457,7 @@ async fn settled(
                 "the refresh token was already used; the session has been revoked",
             ))
         }
-        Rotation::Rotated | Rotation::Invalid => Err(invalid()),
+        Rotation::Rotated | Rotation::Invalid => Err(invalid_refresh_token()),
     }
 }
 
