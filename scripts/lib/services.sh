@@ -60,7 +60,9 @@ ensure_postgres() {
   fi
   if ! pg_lsclusters --no-header | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
     log "starting PostgreSQL $version"
-    as_root pg_ctlcluster "$version" main start
+    # Up to ten minutes, not pg_ctl's one: after an unclean stop, recovery first fsyncs the
+    # whole data directory, which on a large one outlasts a minute.
+    as_root pg_ctlcluster "$version" main start -- -t 600
   fi
   local port
   port=$(pg_lsclusters --no-header | awk -v v="$version" '$1==v && $2=="main" {print $3}')
@@ -140,10 +142,19 @@ DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_probe_bypassrls') THEN
     CREATE ROLE gatehouse_probe_bypassrls LOGIN PASSWORD 'gatehouse_probe' NOSUPERUSER BYPASSRLS;
   END IF;
+  -- The harness drops each test's database when the test ends, WITH (FORCE): the app's
+  -- pool is still connected then, as the application role, whose backends the owner may
+  -- not terminate. This role may (pg_signal_backend) and owns what the owner owns.
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_test_reaper') THEN
+    CREATE ROLE gatehouse_test_reaper LOGIN PASSWORD 'gatehouse_test_reaper' NOSUPERUSER NOBYPASSRLS;
+  END IF;
 END \$\$;
+GRANT $GH_DB_OWNER, pg_signal_backend TO gatehouse_test_reaper;
 SQL
     export GATEHOUSE_TEST_BYPASSRLS_DATABASE_URL="postgres://gatehouse_probe_bypassrls:gatehouse_probe@127.0.0.1:$port/$GH_DB_NAME"
+    export GATEHOUSE_TEST_REAPER_DATABASE_URL="postgres://gatehouse_test_reaper:gatehouse_test_reaper@127.0.0.1:$port/$GH_DB_NAME"
   fi
+  GH_PG_PORT_IN_USE=$port
   export DATABASE_URL="postgres://$GH_DB_USER:$GH_DB_PASSWORD@127.0.0.1:$port/$GH_DB_NAME"
   export GATEHOUSE_MIGRATION_DATABASE_URL="postgres://$GH_DB_OWNER:$GH_DB_OWNER_PASSWORD@127.0.0.1:$port/$GH_DB_NAME"
 }
@@ -168,6 +179,26 @@ ensure_redis() {
     done
   fi
   export REDIS_URL="redis://127.0.0.1:$GH_REDIS_PORT"
+}
+
+# Drops the databases that killed test runs left behind (a test drops its own when it ends)
+# and the templates of earlier migration sets (the harness rebuilds the current one in
+# seconds). Only when no other scripts/test runs on this machine: the caller holds the lock
+# on fd 9 shared for its whole run, and reaps only if it could take it exclusively first.
+reap_test_databases() {
+  [ -z "${GH_PG_PORT_IN_USE:-}" ] && return
+  exec 9>"${TMPDIR:-/tmp}/gatehouse-test-$GH_PG_PORT_IN_USE.lock"
+  if flock -xn 9; then
+    local stale
+    stale=$(as_postgres psql -p "$GH_PG_PORT_IN_USE" -tAc \
+      "SELECT datname FROM pg_database WHERE datname ~ '^gatehouse_(test|tpl)_'")
+    if [ -n "$stale" ]; then
+      log "dropping $(wc -l <<<"$stale") test databases left behind"
+      sed 's/.*/DROP DATABASE IF EXISTS & WITH (FORCE);/' <<<"$stale" |
+        as_postgres psql -p "$GH_PG_PORT_IN_USE" -q >/dev/null
+    fi
+  fi
+  flock -s 9
 }
 
 ensure_services() {

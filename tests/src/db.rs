@@ -2,8 +2,9 @@
 //!
 //! Two roles, as in production (README, "Database roles"): the owner
 //! (`GATEHOUSE_MIGRATION_DATABASE_URL`, default `DATABASE_URL`) migrates the template and
-//! creates and drops every database, so it owns them and their tables; the app and the
-//! helpers below connect as the application role (`DATABASE_URL`), which owns nothing.
+//! creates every database, so it owns them and their tables (a test-only member of it drops
+//! them: `reaper_base_url`); the app and the helpers below connect as the application role
+//! (`DATABASE_URL`), which owns nothing.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
@@ -21,6 +22,16 @@ pub fn owner_base_url() -> String {
         .ok()
         .filter(|url| !url.is_empty())
         .unwrap_or_else(base_url)
+}
+
+/// The role that drops test databases: it owns them (member of the owner) and may end the
+/// application role's connections to them (`pg_signal_backend`); scripts/test creates it.
+/// Without it, the owner tries (and fails if the app is still connected).
+fn reaper_base_url() -> String {
+    std::env::var("GATEHOUSE_TEST_REAPER_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(owner_base_url)
 }
 
 pub fn redis_url() -> String {
@@ -167,11 +178,16 @@ impl Drop for TestDb {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                if let Ok(mut conn) = AsyncPgConnection::establish(&owner_base_url()).await {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
+                // A database left behind costs disk on every run after (thousands of them
+                // once made PostgreSQL's crash recovery outlast its start timeout): say so.
+                match AsyncPgConnection::establish(&reaper_base_url()).await {
+                    Ok(mut conn) => {
+                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        if let Err(e) = diesel::sql_query(drop).execute(&mut conn).await {
+                            eprintln!("warning: test database {name} not dropped: {e}");
+                        }
+                    }
+                    Err(e) => eprintln!("warning: test database {name} not dropped: {e}"),
                 }
             });
         })
