@@ -2,6 +2,7 @@
 //! (`application/problem+json`), RFC 6750 `WWW-Authenticate` challenges, and 5xx bodies
 //! that carry no internals (the cause goes to the log, next to the request id).
 
+use crate::problems::ProblemKind;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -24,13 +25,21 @@ pub struct FieldError {
 
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such resource"}))]
+#[schema(example = json!({"type": "http://localhost:8080/problems/slug-taken", "title": "Slug taken", "status": 409, "detail": "this slug is taken"}))]
 pub struct Problem {
+    /// `{GATEHOUSE_PUBLIC_URL}/problems/<kind>`: one per kind of error, stable, and a page
+    /// describing the kind when fetched. Branch on its last segment: `validation`,
+    /// `slug-taken`, `email-taken`, `last-owner`, `insufficient-scope`, … (the list is at
+    /// `/problems`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// The kind's title: the same for every problem of the kind.
     pub title: String,
+    /// The HTTP status, repeated.
     pub status: u16,
+    /// What went wrong in this occurrence, for a person to read.
     pub detail: String,
+    /// The invalid fields (`validation` problems only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }
@@ -44,8 +53,9 @@ pub enum ApiError {
     /// No credentials (`None`), or credentials that were rejected (`Some(description)`).
     #[error("unauthorized")]
     Unauthorized(Option<String>),
-    #[error("forbidden: {0}")]
-    Forbidden(String),
+    /// A rule of the service refuses the request: a 403 or 409 kind, and what happened.
+    #[error("refused ({kind}): {1}", kind = .0.slug())]
+    Refused(ProblemKind, String),
     /// RFC 6750 §3.1 `insufficient_scope`, naming the scopes the route requires.
     #[error("insufficient scope, requires {0}")]
     InsufficientScope(String),
@@ -54,8 +64,6 @@ pub enum ApiError {
     /// RFC 9110 §15.5.6: the answer names the methods the resource does allow.
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
-    #[error("conflict: {0}")]
-    Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type: {0}")]
@@ -79,9 +87,7 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
-            ApiError::BadRequest(detail)
-            | ApiError::Forbidden(detail)
-            | ApiError::Conflict(detail) => detail.clone(),
+            ApiError::BadRequest(detail) | ApiError::Refused(_, detail) => detail.clone(),
             ApiError::UnsupportedMediaType(detail) => detail.clone(),
             ApiError::Validation(_) => {
                 "the request is well-formed but some fields are invalid".into()
@@ -101,40 +107,34 @@ impl ApiError {
             ApiError::Internal(_) => "an internal error occurred".into(),
         }
     }
-}
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
+    /// The kind of problem, which fixes the status, the title and the `type` URI.
+    pub fn kind(&self) -> ProblemKind {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadRequest(_) => ProblemKind::BadRequest,
+            ApiError::Validation(_) => ProblemKind::Validation,
+            ApiError::Unauthorized(None) => ProblemKind::AuthenticationRequired,
+            ApiError::Unauthorized(Some(_)) => ProblemKind::InvalidCredentials,
+            ApiError::InsufficientScope(_) => ProblemKind::InsufficientScope,
+            ApiError::NotFound => ProblemKind::NotFound,
+            ApiError::MethodNotAllowed { .. } => ProblemKind::MethodNotAllowed,
+            ApiError::Refused(kind, _) => *kind,
+            ApiError::PayloadTooLarge => ProblemKind::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ProblemKind::UnsupportedMediaType,
+            ApiError::TooManyRequests { .. } => ProblemKind::RateLimited,
+            ApiError::Unavailable(_) => ProblemKind::Unavailable,
+            ApiError::Internal(_) => ProblemKind::InternalError,
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
+    /// The problem answer, its `type` under `public_url` (`""` gives a relative one: see
+    /// `startup::problem_for_bare_errors`, which re-renders with the configured URL).
+    pub fn problem_response(&self, public_url: &str) -> HttpResponse {
         let status = self.status_code();
-        match self {
-            ApiError::Internal(cause) => {
-                tracing::error!(error.cause = %chain(cause.as_ref()), "internal error")
-            }
-            ApiError::Unavailable(cause) => {
-                tracing::warn!(error.cause = %chain(cause.as_ref()), "dependency unavailable")
-            }
-            _ => {}
-        }
+        let kind = self.kind();
         let problem = Problem {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").into(),
+            kind: kind.uri(public_url),
+            title: kind.title().into(),
             status: status.as_u16(),
             detail: self.detail(),
             errors: match self {
@@ -184,6 +184,25 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error.cause = %chain(cause.as_ref()), "internal error")
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error.cause = %chain(cause.as_ref()), "dependency unavailable")
+            }
+            _ => {}
+        }
+        self.problem_response("")
+    }
+}
+
 /// An error and its causes, outermost first: "a: b: c".
 fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
@@ -209,15 +228,22 @@ impl From<PersistenceError> for ApiError {
             PersistenceError::Unavailable(_) => ApiError::Unavailable(Box::new(error)),
             PersistenceError::NotFound => ApiError::NotFound,
             // The constraint's name is schema detail: it never reaches a client (SPEC §8).
-            PersistenceError::Conflict(unique) => ApiError::Conflict(
-                match unique {
-                    Unique::TenantSlug => "this slug is taken",
-                    Unique::UserEmail => "this email is already registered",
-                    Unique::RoleName => "a role with this name exists",
-                    Unique::Other => "a resource with these values already exists",
-                }
-                .into(),
-            ),
+            PersistenceError::Conflict(unique) => {
+                let (kind, detail) = match unique {
+                    Unique::TenantSlug => (ProblemKind::SlugTaken, "this slug is taken"),
+                    Unique::UserEmail => {
+                        (ProblemKind::EmailTaken, "this email is already registered")
+                    }
+                    Unique::RoleName => {
+                        (ProblemKind::RoleNameTaken, "a role with this name exists")
+                    }
+                    Unique::Other => (
+                        ProblemKind::Conflict,
+                        "a resource with these values already exists",
+                    ),
+                };
+                ApiError::Refused(kind, detail.into())
+            }
             other => ApiError::Internal(Box::new(other)),
         }
     }
@@ -243,15 +269,18 @@ impl From<auth::rate_limit::RetryAfter> for ApiError {
     }
 }
 
-/// The domain's authorization rules: 409 for a state the change would break, 403 otherwise.
+/// The domain's authorization rules: 409 for a state the change would break, 403 otherwise
+/// (the kind decides).
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> Self {
-        match denied {
-            Denied::LastOwner | Denied::BuiltinRole => ApiError::Conflict(denied.to_string()),
-            Denied::Escalation { .. } | Denied::OwnerOnly(_) | Denied::NotTaskCreator => {
-                ApiError::Forbidden(denied.to_string())
-            }
-        }
+        let kind = match denied {
+            Denied::LastOwner => ProblemKind::LastOwner,
+            Denied::BuiltinRole => ProblemKind::BuiltInRole,
+            Denied::Escalation { .. } => ProblemKind::Escalation,
+            Denied::OwnerOnly(_) => ProblemKind::OwnerOnly,
+            Denied::NotTaskCreator => ProblemKind::NotTaskCreator,
+        };
+        ApiError::Refused(kind, denied.to_string())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod paths;
+pub mod problems;
 pub mod redis_epoch;
 pub mod routes;
 pub mod startup;

@@ -4,9 +4,8 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::headers::{ResponseHeaders, set_response_headers};
 use crate::state::AppState;
-use crate::{extract, openapi, routes};
+use crate::{extract, handlers, openapi, routes};
 use actix_cors::Cors;
-use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName};
@@ -176,6 +175,8 @@ fn build_app(
         .app_data(extract::query_config())
         .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
         .configure(routes::configure)
+        .service(web::resource("/problems").get(handlers::problems::list_problems))
+        .service(web::resource("/problems/{kind}").get(handlers::problems::describe_problem))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", openapi::document())
@@ -215,11 +216,31 @@ fn cors(config: &Config) -> Cors {
     cors
 }
 
-/// Errors produced by actix itself (an oversized raw body, a wrong method, …) come as plain
-/// text: give them the problem+json shape every other error has.
+/// Every error answer leaves as a problem whose `type` is under the configured public URL
+/// (SPEC §15). Ours are rendered again here, where the configuration is at hand; those of
+/// actix itself (an oversized raw body, a wrong method, …) come as plain text and get the
+/// problem shape every other error has.
 fn problem_for_bare_errors<B>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let public_url = response
+        .request()
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.config.issuer())
+        .unwrap_or_default();
+    let status = response.status();
+    if let Some(error) = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
+        let mut replacement = error.problem_response(&public_url);
+        *replacement.status_mut() = status;
+        let (request, _) = response.into_parts();
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, replacement).map_into_right_body(),
+        ));
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -230,7 +251,6 @@ fn problem_for_bare_errors<B>(
             response.map_into_left_body(),
         ));
     }
-    let status = response.status();
     let error = match status.as_u16() {
         404 => ApiError::NotFound,
         405 => ApiError::MethodNotAllowed {
@@ -256,7 +276,7 @@ fn problem_for_bare_errors<B>(
         _ => ApiError::Internal(format!("unhandled {status}").into()),
     };
     let (request, _) = response.into_parts();
-    let mut replacement = error.error_response();
+    let mut replacement = error.problem_response(&public_url);
     // Keep the original status (e.g. 431, 408) where the mapping is coarser.
     *replacement.status_mut() = status;
     Ok(ErrorHandlerResponse::Response(

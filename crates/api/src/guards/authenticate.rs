@@ -8,6 +8,7 @@
 use super::{Access, Caller, TenantContext};
 use crate::error::ApiError;
 use crate::handlers::client::client_ip;
+use crate::problems::ProblemKind;
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -102,7 +103,8 @@ async fn authorize_tenant(req: &ServiceRequest) -> Result<(), ApiError> {
     let tenant = match (caller.tenant(), path_tenant) {
         (Some(held), Some(path)) if held == path => held,
         _ => {
-            return Err(ApiError::Forbidden(
+            return Err(ApiError::Refused(
+                ProblemKind::WrongTenant,
                 "this token is not for that tenant".into(),
             ));
         }

@@ -1,6 +1,7 @@
 use crate::error::{ApiError, Problem};
 use crate::handlers::page::{Page, PageQuery};
 use crate::paths::ApiKeyPath;
+use crate::problems::ProblemKind;
 use crate::state::AppState;
 use crate::validate::{self, Valid};
 use crate::work::TenantWork;
@@ -102,7 +103,10 @@ pub async fn create_api_key(
     // through keys it made (SPEC §8).
     let Some(creator) = work.caller.own_user() else {
         let message = "API keys cannot create API keys; use a user's token";
-        return Err(ApiError::Forbidden(message.into()));
+        return Err(ApiError::Refused(
+            ProblemKind::KeyCannotMintKeys,
+            message.into(),
+        ));
     };
     policy::grant(work.scopes(), scopes)?;
     let generated = state.api_keys.generate();

@@ -4,6 +4,7 @@ use crate::guards::authenticate::{authenticate, bearer_token};
 use crate::handlers::client::ClientInfo;
 use crate::handlers::page::{Page, PageQuery};
 use crate::paths::InvitationPath;
+use crate::problems::ProblemKind;
 use crate::state::AppState;
 use crate::validate::{self, Valid};
 use crate::work::{self, TenantWork};
@@ -151,7 +152,10 @@ pub async fn create_invitation(
     if let Some(user) = users::find_by_email(&work.tx, &email).await?
         && memberships::find_member(&work.tx, user.id).await?.is_some()
     {
-        return Err(ApiError::Conflict("this email is already a member".into()));
+        return Err(ApiError::Refused(
+            ProblemKind::AlreadyMember,
+            "this email is already a member".into(),
+        ));
     }
     let token = auth::invitation::new_token(work.tenant());
     let expires_at = Utc::now() + Duration::days(INVITATION_TTL_DAYS);
@@ -241,7 +245,10 @@ pub async fn accept_invitation(
     if let Some((display_name, hash)) = &new_user {
         users::insert(&tx, user_id, &email, display_name, hash, false).await?;
     } else if memberships::find_member(&tx, user_id).await?.is_some() {
-        return Err(ApiError::Conflict("already a member of this tenant".into()));
+        return Err(ApiError::Refused(
+            ProblemKind::AlreadyMember,
+            "already a member of this tenant".into(),
+        ));
     }
     // Single use: the claim is an UPDATE ... WHERE accepted_at IS NULL.
     let claimed = invitations::claim(&tx, &token_hash, user_id)
@@ -289,7 +296,8 @@ async fn accepting_user(
             {
                 Ok((user.id, None))
             }
-            _ => Err(ApiError::Forbidden(
+            _ => Err(ApiError::Refused(
+                ProblemKind::InvitationMismatch,
                 "this invitation is for another account".into(),
             )),
         };

@@ -1,6 +1,7 @@
 use crate::error::{ApiError, Problem};
 use crate::guards::Caller;
 use crate::handlers::page::{Page, PageQuery, paginate};
+use crate::problems::ProblemKind;
 use crate::state::AppState;
 use crate::validate::{self, Valid};
 use actix_web::{HttpResponse, web};
@@ -181,7 +182,8 @@ pub async fn change_password(
         )
         .await?;
     if verdict == Verification::Invalid {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::Refused(
+            ProblemKind::IncorrectPassword,
             "the current password is incorrect".into(),
         ));
     }

@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod page;
 pub mod permissions;
 pub mod platform;
+pub mod problems;
 pub mod projects;
 pub mod roles;
 pub mod sessions;

@@ -2,6 +2,7 @@ use crate::config::SignupMode;
 use crate::error::{ApiError, Problem};
 use crate::handlers::client::ClientInfo;
 use crate::handlers::tenants::{CreateTenantRequest, TenantResponse};
+use crate::problems::ProblemKind;
 use crate::state::AppState;
 use crate::validate;
 use crate::work;
@@ -104,7 +105,8 @@ pub async fn sign_up(
     client.rate_limit(&state, "signup").await?;
     let body = validate::check(body)?;
     if state.config.signup == SignupMode::Closed {
-        return Err(ApiError::Forbidden(
+        return Err(ApiError::Refused(
+            ProblemKind::SignupClosed,
             "sign-up is closed on this deployment".into(),
         ));
     }
