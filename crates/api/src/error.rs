@@ -41,6 +41,7 @@ pub struct Problem {
     pub detail: String,
     /// The invalid fields (`validation` problems only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<FieldError>>,
 }
 
@@ -127,21 +128,26 @@ impl ApiError {
         }
     }
 
-    /// The problem answer, its `type` under `public_url` (`""` gives a relative one: see
-    /// `startup::problem_for_bare_errors`, which re-renders with the configured URL).
-    pub fn problem_response(&self, public_url: &str) -> HttpResponse {
-        let status = self.status_code();
+    /// The problem, its `type` under `public_url` (`""` gives a relative one: see
+    /// `startup::problem_for_bare_errors`, which renders it again with the configured URL).
+    pub fn problem(&self, public_url: &str) -> Problem {
         let kind = self.kind();
-        let problem = Problem {
+        Problem {
             kind: kind.uri(public_url),
             title: kind.title().into(),
-            status: status.as_u16(),
+            status: self.status_code().as_u16(),
             detail: self.detail(),
             errors: match self {
                 ApiError::Validation(errors) => Some(errors.clone()),
                 _ => None,
             },
-        };
+        }
+    }
+
+    /// The problem answer with its headers (challenges, `Retry-After`, `Allow`).
+    pub fn problem_response(&self, public_url: &str) -> HttpResponse {
+        let status = self.status_code();
+        let problem = self.problem(public_url);
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {

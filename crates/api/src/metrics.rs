@@ -151,6 +151,10 @@ pub async fn record<B: MessageBody>(
 }
 
 /// Prometheus metrics of this instance.
+///
+/// Public. Prometheus text (format 0.0.4) of this instance's own counters since it started:
+/// responses by status class, 503s and 429s, a request latency histogram, and access-token
+/// revocation checks by what answered them.
 #[utoipa::path(get, path = "/metrics", tag = "health", operation_id = "get_metrics",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {

@@ -6,7 +6,7 @@ use crate::headers::{ResponseHeaders, set_response_headers};
 use crate::state::AppState;
 use crate::{extract, handlers, openapi, routes};
 use actix_cors::Cors;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
@@ -179,7 +179,7 @@ fn build_app(
         .service(web::resource("/problems/{kind}").get(handlers::problems::describe_problem))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", openapi::document())
+                .external_urls_from_iter_unchecked([("/openapi.json", openapi::document())])
                 .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
         )
         .default_service(web::to(|| async {
@@ -229,16 +229,17 @@ fn problem_for_bare_errors<B>(
         .map(|state| state.config.issuer())
         .unwrap_or_default();
     let status = response.status();
-    if let Some(error) = response
+    let ours = response
         .response()
         .error()
-        .and_then(|e| e.as_error::<ApiError>())
-    {
-        let mut replacement = error.problem_response(&public_url);
-        *replacement.status_mut() = status;
-        let (request, _) = response.into_parts();
+        .and_then(|e| e.as_error::<ApiError>());
+    if let Some(mut problem) = ours.map(|error| error.problem(&public_url)) {
+        // Only the body changes: the response keeps its headers, and its error, which the
+        // request logger reports.
+        problem.status = status.as_u16();
+        let body = serde_json::to_string(&problem).unwrap_or_default();
         return Ok(ErrorHandlerResponse::Response(
-            ServiceResponse::new(request, replacement).map_into_right_body(),
+            response.map_body(|_, _| EitherBody::right(BoxBody::new(body))),
         ));
     }
     let is_json = response

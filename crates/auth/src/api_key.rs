@@ -111,6 +111,12 @@ impl ApiKeyCodec {
     }
 }
 
+/// Whether a presented credential is meant as an API key (its `gk_` prefix; a JWT starts
+/// with `eyJ`), so one `Authorization: Bearer` header can carry either.
+pub fn looks_like_key(presented: &str) -> bool {
+    presented.starts_with("gk_")
+}
+
 pub fn hash_secret(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }

@@ -71,11 +71,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                     "{method} {path}: a tenant route must declare its scopes"
                 );
             }
-            let accepts_api_key = security
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|req| req.get("api_key").is_some());
+            let accepts_api_key = op[api::openapi::API_KEYS_EXTENSION] == true;
             if path.starts_with("/api/v1/tenants/{tenant_id}") {
                 assert!(
                     accepts_api_key,
@@ -354,8 +350,7 @@ async fn every_operation_enforces_its_declared_access() {
 fn every_route_is_documented_and_every_operation_is_routed() {
     let doc = api::openapi::document();
     let mut documented: Vec<(String, String)> = Vec::new();
-    for (path, item) in &doc.paths.paths {
-        let item = serde_json::to_value(item).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_some() {
                 documented.push((method.to_owned(), path.clone()));

@@ -287,3 +287,44 @@ async fn a_full_hashing_queue_sheds_load_with_503() {
             .all(|r| r.status() == 503 || r.status() == 400)
     );
 }
+
+/// One form per grant type: a missing `grant_type` or a field the grant needs is
+/// `invalid_request` naming it; another grant type is `unsupported_grant_type`.
+#[tokio::test]
+async fn each_grant_names_what_it_misses() {
+    let app = TestApp::spawn().await;
+    for (form, error, mentions) in [
+        (
+            &[("username", "a@example.com")][..],
+            "invalid_request",
+            "grant_type",
+        ),
+        (
+            &[("grant_type", "password"), ("password", "x")][..],
+            "invalid_request",
+            "username",
+        ),
+        (
+            &[("grant_type", "refresh_token")][..],
+            "invalid_request",
+            "refresh_token",
+        ),
+        (
+            &[("grant_type", "client_credentials")][..],
+            "unsupported_grant_type",
+            "client_credentials",
+        ),
+    ] {
+        let response = app.post_form("/oauth/token", form).await;
+        assert_eq!(response.status(), 400, "{form:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], error, "{form:?}: {body}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains(mentions),
+            "{form:?}: {body}"
+        );
+    }
+}

@@ -11,8 +11,11 @@ async fn committed_document_is_up_to_date() {
     );
 }
 
+/// Two schemes, both `Authorization: Bearer`: `oauth2` (Swagger UI signs in with it) and
+/// `bearer` (a pasted access token or API key). No alternative puts a credential in
+/// another header, so a generated client cannot send a token where a key goes.
 #[tokio::test]
-async fn served_document_declares_the_three_security_schemes() {
+async fn served_document_declares_bearer_schemes_only() {
     let app = TestApp::spawn().await;
     let response = app.get("/openapi.json").await;
     assert_eq!(response.status(), 200);
@@ -32,13 +35,124 @@ async fn served_document_declares_the_three_security_schemes() {
 
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
-    assert_eq!(schemes["bearer"]["bearerFormat"], "JWT");
+    assert_eq!(schemes.as_object().unwrap().len(), 2, "{schemes}");
 
-    assert_eq!(schemes["api_key"]["type"], "apiKey");
-    assert_eq!(schemes["api_key"]["in"], "header");
-    assert_eq!(schemes["api_key"]["name"], "X-API-Key");
-
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for requirement in operation["security"].as_array().unwrap() {
+                for scheme in requirement.as_object().unwrap().keys() {
+                    assert!(
+                        scheme == "oauth2" || scheme == "bearer",
+                        "{method} {path}: {scheme}"
+                    );
+                }
+            }
+        }
+    }
     assert!(doc["paths"]["/healthz"]["get"].is_object());
+}
+
+/// SPEC §15: what a response always sends is required (nullable only where `null` is a
+/// value); what a request may omit is optional and never `null`; every operation and
+/// parameter is described; the token endpoint takes one schema per grant type.
+#[tokio::test]
+async fn optionality_descriptions_and_grant_schemas_are_exact() {
+    let doc: serde_json::Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let nullable = |p: &serde_json::Value| {
+        p["type"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "null"))
+            || p["oneOf"]
+                .as_array()
+                .is_some_and(|arms| arms.iter().any(|a| a["type"] == "null"))
+    };
+    // Requests: `Create…`/`Update…`/`…Request` schemas.
+    for (name, schema) in schemas {
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for (field, property) in properties {
+            let optional = !required.contains(&field.as_str());
+            if name.ends_with("Request") {
+                assert!(
+                    !(optional && nullable(property)),
+                    "{name}.{field} is optional and nullable"
+                );
+            } else if name.ends_with("Response") || name.starts_with("Page_") {
+                assert!(
+                    !optional || !nullable(property),
+                    "{name}.{field} is sent but optional"
+                );
+            }
+        }
+    }
+    assert!(!nullable(
+        &schemas["UpdateProjectRequest"]["properties"]["name"]
+    ));
+    assert!(
+        schemas["ProjectResponse"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"created_by".into())
+    );
+
+    let token = &schemas["TokenRequest"];
+    assert_eq!(token["discriminator"]["propertyName"], "grant_type");
+    assert_eq!(token["oneOf"].as_array().unwrap().len(), 2);
+    for (grant, fields) in [
+        (
+            "PasswordGrantRequest",
+            &["grant_type", "username", "password"][..],
+        ),
+        (
+            "RefreshTokenGrantRequest",
+            &["grant_type", "refresh_token"][..],
+        ),
+    ] {
+        let required = schemas[grant]["required"].as_array().unwrap();
+        for field in fields {
+            assert!(required.contains(&(*field).into()), "{grant}.{field}");
+        }
+    }
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{method} {path}"
+            );
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                assert!(
+                    parameter["description"].is_string(),
+                    "{method} {path} {}",
+                    parameter["name"]
+                );
+            }
+            if operation["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        operation["responses"][status].is_object(),
+                        "{method} {path}: {status}"
+                    );
+                }
+            }
+            if !path.starts_with("/oauth/") {
+                assert!(
+                    operation["responses"]["default"].is_object(),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
 }
 
 /// SPEC §15: a client learns every refusal from the document. The standard ones follow

@@ -355,3 +355,35 @@ async fn last_used_at_is_recorded_in_batches() {
     }
     assert!(seen.is_string(), "last_used_at never recorded");
 }
+
+/// One header for every credential: a key also works as `Authorization: Bearer gk_…`
+/// (what a generated client sends), and is still refused where keys are not accepted.
+#[tokio::test]
+async fn a_key_works_as_a_bearer_credential_where_keys_are_accepted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("bearer-key@example.com", "bearer-key").await;
+    let tokens = app.login(&owner, &[]).await;
+    let key = app
+        .new_api_key(&tokens.access, &owner.tenant_id, &["projects:read"])
+        .await;
+    let projects = format!("/api/v1/tenants/{}/projects", owner.tenant_id);
+    assert_eq!(app.get_with(&projects, &key).await.status(), 200);
+    let me = app.get_with("/api/v1/me", &key).await;
+    assert_eq!(me.status(), 200);
+    let me: serde_json::Value = me.json().await.unwrap();
+    assert!(me["api_key"]["id"].is_string(), "{me}");
+    // User-only: refused, and named as such.
+    let sessions = app.get_with("/api/v1/me/sessions", &key).await;
+    assert_eq!(sessions.status(), 401);
+    let body: serde_json::Value = sessions.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("API keys are not accepted"),
+        "{body}"
+    );
+    // A forged key in the bearer header is a 401 like any forged credential.
+    let forged = format!("{}x", &key[..key.len() - 1]);
+    assert_eq!(app.get_with(&projects, &forged).await.status(), 401);
+}

@@ -138,28 +138,31 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// A bearer token if one is sent; otherwise, where accepted, an `X-API-Key`.
+/// The request's credential: a bearer access token, or (where the route accepts them) an
+/// API key, sent as `Authorization: Bearer gk_…` — one header whatever the credential, so a
+/// generated client cannot put a token where a key goes — or as `X-API-Key: gk_…`.
 pub async fn credentials(
     state: &AppState,
     headers: &HeaderMap,
     client: Option<IpAddr>,
     accept_api_key: bool,
 ) -> Result<Caller, ApiError> {
-    if headers.contains_key(AUTHORIZATION) {
-        return authenticate(state, headers).await;
-    }
-    match headers.get("x-api-key") {
-        Some(key) if accept_api_key => {
-            let key = key
+    let key = match bearer_token(headers)? {
+        Some(token) if auth::api_key::looks_like_key(token) => token,
+        Some(_) => return authenticate(state, headers).await,
+        None => match headers.get("x-api-key") {
+            Some(key) => key
                 .to_str()
-                .map_err(|_| ApiError::Unauthorized(Some("invalid API key".into())))?;
-            state.api_keys.authenticate(key, client).await
-        }
-        Some(_) => Err(ApiError::Unauthorized(Some(
+                .map_err(|_| ApiError::Unauthorized(Some("invalid API key".into())))?,
+            None => return Err(ApiError::Unauthorized(None)),
+        },
+    };
+    if !accept_api_key {
+        return Err(ApiError::Unauthorized(Some(
             "API keys are not accepted for this operation".into(),
-        ))),
-        None => Err(ApiError::Unauthorized(None)),
+        )));
     }
+    state.api_keys.authenticate(key, client).await
 }
 
 /// A user's bearer access token.

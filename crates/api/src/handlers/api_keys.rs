@@ -71,6 +71,9 @@ pub struct CreateApiKeyRequest {
 }
 
 /// The tenant's API keys (never their secrets).
+///
+/// Requires `api-keys:read`; API keys may call it. Lists every key of the tenant, revoked
+/// and expired ones included, oldest first, with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/api-keys", tag = "api-keys", operation_id = "list_api_keys",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "API keys", body = Page<ApiKeyResponse>)))]
@@ -84,6 +87,12 @@ pub async fn list_api_keys(
 }
 
 /// Create an API key; the key itself is in the response, once.
+///
+/// Requires `api-keys:write` and a user's access token: an API key cannot create API keys
+/// (403). `scopes` must be scopes the caller's token holds (403 otherwise); the key then
+/// acts with those scopes cut down to its creator's current ones. The full `key` is
+/// returned only in this response (`Cache-Control: no-store`); audited as
+/// `api_key.created`.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/api-keys", tag = "api-keys", operation_id = "create_api_key",
     params(("tenant_id" = Uuid, Path)),
     request_body = CreateApiKeyRequest,
@@ -133,6 +142,10 @@ pub async fn create_api_key(
 }
 
 /// Revoke an API key: refused at once, on every instance.
+///
+/// Requires `api-keys:write`; API keys may call it. The key stays in the list with
+/// `revoked_at` set. An unknown id, another tenant's key or a key already revoked is 404;
+/// audited as `api_key.revoked`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/api-keys/{key_id}", tag = "api-keys", operation_id = "revoke_api_key",
     params(("tenant_id" = Uuid, Path), ("key_id" = Uuid, Path, description = "The key's `id`")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No live key with this id in this tenant", body = Problem)))]

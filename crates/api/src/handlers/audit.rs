@@ -55,6 +55,10 @@ pub struct AuditQuery {
 }
 
 /// The tenant's audit log, newest first.
+///
+/// Requires `audit:read`; API keys may call it. The filters combine: `action` (an action
+/// name such as `member.invited`; an unknown name is 400), `actor_id` (a user or API key
+/// id) and `since` (inclusive). Cursor-paginated.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/audit-events", tag = "audit", operation_id = "list_audit_events",
     params(("tenant_id" = Uuid, Path), AuditQuery, PageQuery),
     responses(

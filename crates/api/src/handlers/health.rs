@@ -10,6 +10,9 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
+///
+/// Public. Always 200 with `{"status": "ok"}` while the process serves requests; it checks
+/// no dependency (that is `GET /readyz`).
 #[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "get_health",
     responses((status = 200, description = "The process is alive", body = Health)))]
 pub async fn get_health() -> HttpResponse {
@@ -32,7 +35,10 @@ pub struct Readiness {
     pub checks: ReadinessChecks,
 }
 
-/// Readiness: PostgreSQL and Redis both answer. Names each check.
+/// Readiness: PostgreSQL and Redis both answer.
+///
+/// Public. Pings PostgreSQL and Redis concurrently and reports each as `ok` or
+/// `unavailable` in `checks`: 200 when both answer, else 503 with the same body.
 #[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "get_readiness",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),

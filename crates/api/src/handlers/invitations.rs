@@ -103,7 +103,11 @@ pub struct AcceptedInvitation {
     pub created_user: bool,
 }
 
-/// Open invitations.
+/// The tenant's open invitations.
+///
+/// Requires `members:read`; API keys may call it. Lists the invitations not yet accepted,
+/// expired ones included (compare `expires_at`), oldest first, with cursor pagination;
+/// tokens are never shown again.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/invitations", tag = "invitations", operation_id = "list_invitations",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Open invitations (tokens are never shown again)", body = Page<InvitationResponse>)))]
@@ -121,7 +125,14 @@ pub async fn list_invitations(
     )))
 }
 
-/// Invite someone by email with roles. The token is in the response, once.
+/// Invite someone by email with roles; the token is shown once.
+///
+/// Requires `members:write`; API keys may call it. Every role must exist in the tenant
+/// (422) and grant only permissions the caller holds, and only an owner using their own
+/// token may invite with `owner` (403); an email that is already a member is 409. The
+/// invitation expires after 7 days, and its `token`, for the invitee to send to
+/// `POST /api/v1/invitations/accept`, is returned only in this response
+/// (`Cache-Control: no-store`); audited as `member.invited`.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/invitations", tag = "invitations", operation_id = "create_invitation",
     params(("tenant_id" = Uuid, Path)),
     request_body = CreateInvitationRequest,
@@ -187,6 +198,10 @@ pub async fn create_invitation(
 }
 
 /// Revoke an open invitation.
+///
+/// Requires `members:write`; API keys may call it. Deletes the invitation, so its token
+/// stops working. An accepted invitation, an unknown id or another tenant's is 404; audited
+/// as `invitation.revoked`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", operation_id = "revoke_invitation",
     params(("tenant_id" = Uuid, Path), ("invitation_id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No open invitation with this id in this tenant", body = Problem)))]
@@ -209,7 +224,9 @@ fn no_invitation() -> ApiError {
 /// Accept an invitation.
 ///
 /// A new email creates the account (`password` and `display_name` required); an existing
-/// account must prove itself with its own bearer token. Single use; expires after 7 days.
+/// account proves itself with its own bearer token or, without one, with its password
+/// (the body is then checked as for a new account, `display_name` included). Single use;
+/// expires after 7 days.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "invitations", operation_id = "accept_invitation",
     request_body = AcceptInvitationRequest,
     responses(

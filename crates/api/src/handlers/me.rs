@@ -30,7 +30,7 @@ pub struct TenantRef {
 #[schema(example = json!({
     "id": "01930000-0000-7000-8000-000000000002", "email": "ada@example.com", "display_name": "Ada Lovelace",
     "tenant": {"id": "01930000-0000-7000-8000-000000000001", "slug": "acme", "name": "Acme Corp"},
-    "scopes": ["tenant:read", "members:read"], "session_id": "01930000-0000-7000-8000-000000000003"
+    "scopes": ["tenant:read", "members:read"], "session_id": "01930000-0000-7000-8000-000000000003", "api_key": null
 }))]
 pub struct MeResponse {
     pub id: Uuid,
@@ -87,7 +87,12 @@ async fn me_response(
     })
 }
 
-/// The caller: user, token tenant, scopes and session; or, with an API key, the key and its tenant.
+/// The caller: the user and their token, or the API key.
+///
+/// Accepts a user's access token or an API key. For a user: `id`, `email`, `display_name`,
+/// the token's `tenant` (`null` for a tenant-less token), its `scopes` and `session_id`.
+/// For an API key: its id (in `id` and `api_key.id`), its tenant and the scopes it acts
+/// with now; `email`, `display_name` and `session_id` are `null`.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "get_me",
     responses(
         (status = 200, description = "The caller", body = MeResponse),
@@ -117,6 +122,9 @@ pub struct UpdateMeRequest {
 }
 
 /// Change the caller's display name.
+///
+/// Requires a user's access token (any tenant, any scopes); API keys are not accepted.
+/// Returns the updated caller, as `GET /api/v1/me` does.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "update_me",
     request_body = UpdateMeRequest,
     responses(
@@ -153,7 +161,13 @@ impl fmt::Debug for ChangePasswordRequest {
     }
 }
 
-/// Change the caller's password; every other session is revoked, this one stays.
+/// Change the caller's password.
+///
+/// Requires a user's access token; API keys are not accepted. A wrong `current_password` is
+/// 403, and wrong guesses are counted and locked out like logins (429). The new password
+/// must pass the password policy, judged also against the account's email and display name
+/// (422). Every other session of the user is revoked (refresh and access tokens); the
+/// calling session stays.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", operation_id = "change_password",
     request_body = ChangePasswordRequest,
     responses(
@@ -228,6 +242,11 @@ pub struct MyTenant {
 }
 
 /// The caller's memberships, with their roles.
+///
+/// Requires a user's access token (any tenant, any scopes); API keys are not accepted.
+/// Lists every tenant the user belongs to, disabled memberships and suspended tenants
+/// included (see `status` and `tenant_status`), by tenant slug, with the roles held and the
+/// union of their permissions. Cursor-paginated.
 #[utoipa::path(get, path = "/api/v1/me/tenants", tag = "me", operation_id = "list_my_tenants",
     params(PageQuery),
     responses(

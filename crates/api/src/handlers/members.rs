@@ -101,6 +101,9 @@ async fn keep_an_owner(work: &TenantWork, user: UserId) -> Result<(), ApiError> 
 }
 
 /// The tenant's members with their roles.
+///
+/// Requires `members:read`; API keys may call it. Lists every member, disabled ones
+/// included, ordered by `user_id`, with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/members", tag = "members", operation_id = "list_members",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Members", body = Page<MemberResponse>)))]
@@ -118,7 +121,10 @@ pub async fn list_members(
     )))
 }
 
-/// One member.
+/// One member, with their roles.
+///
+/// Requires `members:read`; API keys may call it. `user_id` is the user's id; a user who is
+/// not a member of this tenant is 404.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/members/{user_id}", tag = "members", operation_id = "get_member",
     params(("tenant_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 200, description = "The member", body = MemberResponse), (status = 404, description = "Not a member of this tenant", body = Problem)))]
@@ -130,7 +136,13 @@ pub async fn get_member(
     Ok(HttpResponse::Ok().json(MemberResponse::from(member.ok_or(ApiError::NotFound)?)))
 }
 
-/// Disable or re-enable a member. A disabled member's tokens stop at once.
+/// Disable or re-enable a member.
+///
+/// Requires `members:write`; API keys may call it. Only an owner using their own token may
+/// change an owner (403), and the last active owner cannot be disabled (409). Either way
+/// the member's access tokens for this tenant stop at their next request; while disabled,
+/// their refreshes for it and the API keys they created are refused. Audited as
+/// `member.disabled` or `member.enabled`.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}/members/{user_id}", tag = "members", operation_id = "update_member",
     params(("tenant_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     request_body = UpdateMemberRequest,
@@ -162,7 +174,12 @@ pub async fn update_member(
     changed_member(work, user).await
 }
 
-/// Remove a member from the tenant. Their tokens for it stop at once.
+/// Remove a member from the tenant.
+///
+/// Requires `members:write`; API keys may call it. Only an owner using their own token may
+/// remove an owner (403), and the last active owner cannot be removed (409). The member's
+/// tokens for this tenant and the API keys they created stop at their next request, and the
+/// open invitations they created are revoked; audited as `member.removed`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/members/{user_id}", tag = "members", operation_id = "remove_member",
     params(("tenant_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses(
@@ -191,8 +208,14 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Replace a member's roles. Only owners grant or remove `owner`; nobody assigns a role
-/// with permissions they do not hold.
+/// Replace a member's roles.
+///
+/// Requires `roles:write`; API keys may call it. `role_ids` becomes the member's whole set
+/// of roles (an empty list leaves none); each must exist in this tenant (422). Every newly
+/// given role must grant only permissions the caller holds, only an owner using their own
+/// token grants or removes `owner` (403), and the last active owner cannot lose it (409).
+/// The member's tokens for this tenant stop at their next request (a refresh gets the new
+/// scopes); audited as `member.roles_changed`.
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant_id}/members/{user_id}/roles", tag = "members", operation_id = "set_member_roles",
     params(("tenant_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     request_body = SetRolesRequest,

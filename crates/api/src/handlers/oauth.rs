@@ -33,42 +33,101 @@ use OAuthErrorCode::*;
 
 const BAD_CREDENTIALS: &str = "the email or password is incorrect";
 
-/// `POST /oauth/token` form fields (RFC 6749 §4.3.2 and §6).
+/// `POST /oauth/token`: one form per grant type, told apart by `grant_type` (RFC 6749
+/// §4.3.2 and §6). Another `grant_type` is `unsupported_grant_type`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(discriminator = "grant_type")]
+pub enum TokenRequest {
+    Password(PasswordGrantRequest),
+    RefreshToken(RefreshTokenGrantRequest),
+}
+
+/// The resource owner password credentials grant (RFC 6749 §4.3.2): first-party clients
+/// only (RFC 9700 §2.4).
 #[derive(Deserialize, ToSchema, Validate)]
-pub struct TokenRequest {
-    /// `password` or `refresh_token`
-    #[schema(max_length = 64)]
-    #[validate(length(max = 64, message = "is not a grant type"))]
-    pub grant_type: String,
-    /// password grant: the email
+pub struct PasswordGrantRequest {
+    pub grant_type: PasswordGrantType,
+    /// The account's email.
     #[schema(max_length = 254)]
     #[validate(length(max = 254, message = "is too long"))]
-    pub username: Option<String>,
-    /// password grant
+    pub username: String,
     #[schema(max_length = 1024, format = "password")]
     #[validate(length(max = 1024, message = "is too long"))]
-    pub password: Option<String>,
-    /// refresh grant
-    #[schema(max_length = 512)]
-    #[validate(length(max = 512, message = "is not a refresh token"))]
-    pub refresh_token: Option<String>,
-    /// Space-delimited scopes to request (default: all the user holds); on refresh, to narrow.
+    pub password: String,
+    /// Space-delimited scopes to request (default: all the user holds).
     #[schema(max_length = 1024)]
     #[validate(length(max = 1024, message = "is too long"))]
     pub scope: Option<String>,
-    /// Tenant slug or id (default: the only active membership, else a tenant-less token);
-    /// on refresh, to switch to another of the user's tenants.
+    /// Tenant slug or id (default: the only active membership, else a tenant-less token).
     #[schema(max_length = 63)]
     #[validate(length(max = 63, message = "is not a tenant slug or id"))]
     pub tenant: Option<String>,
 }
 
+/// The refresh token grant (RFC 6749 §6): the presented token is spent and a new pair
+/// returned; presenting a spent one again revokes the session (reuse detection).
+#[derive(Deserialize, ToSchema, Validate)]
+pub struct RefreshTokenGrantRequest {
+    pub grant_type: RefreshTokenGrantType,
+    #[schema(max_length = 512)]
+    #[validate(length(max = 512, message = "is not a refresh token"))]
+    pub refresh_token: String,
+    /// Space-delimited scopes, to narrow within the session's original request (default:
+    /// all of it).
+    #[schema(max_length = 1024)]
+    #[validate(length(max = 1024, message = "is too long"))]
+    pub scope: Option<String>,
+    /// Tenant slug or id, to switch to another of the user's tenants (default: the
+    /// session's).
+    #[schema(max_length = 63)]
+    #[validate(length(max = 63, message = "is not a tenant slug or id"))]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordGrantType {
+    Password,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshTokenGrantType {
+    RefreshToken,
+}
+
 /// Secrets never reach a log line.
-impl std::fmt::Debug for TokenRequest {
+impl std::fmt::Debug for PasswordGrantRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenRequest")
-            .field("grant_type", &self.grant_type)
+        f.debug_struct("PasswordGrantRequest")
             .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RefreshTokenGrantRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshTokenGrantRequest")
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenRequest {
+    /// Picks the grant's form by `grant_type` first, so an unknown grant type is
+    /// `unsupported_grant_type` and a missing field names itself (`invalid_request`).
+    fn read(form: Form) -> Result<Self, OAuthError> {
+        match form.get("grant_type") {
+            Some("password") => Ok(TokenRequest::Password(form.parse()?)),
+            Some("refresh_token") => Ok(TokenRequest::RefreshToken(form.parse()?)),
+            Some(other) => Err(OAuthError::new(
+                UnsupportedGrantType,
+                format!("the grant type `{other}` is not supported"),
+            )),
+            None => Err(OAuthError::new(
+                InvalidRequest,
+                "the parameter `grant_type` is required",
+            )),
+        }
     }
 }
 
@@ -85,60 +144,63 @@ pub struct RevokeRequest {
     pub token_type_hint: Option<String>,
 }
 
-/// Reads an `application/x-www-form-urlencoded` body into `T`: repeated parameters are
-/// refused (RFC 6749 §3.2), empty ones count as absent and unknown ones are ignored (§3.1),
-/// a missing or over-long one is `invalid_request`.
-fn form<T: DeserializeOwned + Validate>(req: &HttpRequest, body: &[u8]) -> Result<T, OAuthError> {
-    let is_form = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|m| {
-                m.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
-    if !is_form {
-        return Err(OAuthError::new(
-            InvalidRequest,
-            "the body must be application/x-www-form-urlencoded (RFC 6749 §4.3.2)",
-        ));
-    }
-    let mut params = serde_json::Map::new();
-    for (name, value) in url::form_urlencoded::parse(body) {
-        let repeated = params.contains_key(name.as_ref());
-        if repeated {
-            let message = format!("the parameter `{name}` is repeated");
-            return Err(OAuthError::new(InvalidRequest, message));
-        }
-        params.insert(
-            name.into_owned(),
-            serde_json::Value::String(value.into_owned()),
-        );
-    }
-    params.retain(|_, value| value.as_str().is_some_and(|v| !v.is_empty()));
-    let parsed: T = serde_json::from_value(serde_json::Value::Object(params))
-        .map_err(|e| OAuthError::new(InvalidRequest, e.to_string()))?;
-    parsed.validate().map_err(|errors| {
-        let detail = errors
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, list)| list.iter().map(move |e| format!("`{field}` {e}")))
-            .collect::<Vec<_>>()
-            .join("; ");
-        OAuthError::new(InvalidRequest, detail)
-    })?;
-    Ok(parsed)
-}
+/// An `application/x-www-form-urlencoded` body: repeated parameters are refused (RFC 6749
+/// §3.2), empty ones count as absent and unknown ones are ignored (§3.1).
+struct Form(serde_json::Map<String, serde_json::Value>);
 
-fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, OAuthError> {
-    value.as_deref().ok_or_else(|| {
-        OAuthError::new(
-            InvalidRequest,
-            format!("the parameter `{name}` is required"),
-        )
-    })
+impl Form {
+    fn read(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
+        let is_form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
+            });
+        if !is_form {
+            return Err(OAuthError::new(
+                InvalidRequest,
+                "the body must be application/x-www-form-urlencoded (RFC 6749 §4.3.2)",
+            ));
+        }
+        let mut params = serde_json::Map::new();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            let repeated = params.contains_key(name.as_ref());
+            if repeated {
+                let message = format!("the parameter `{name}` is repeated");
+                return Err(OAuthError::new(InvalidRequest, message));
+            }
+            params.insert(
+                name.into_owned(),
+                serde_json::Value::String(value.into_owned()),
+            );
+        }
+        params.retain(|_, value| value.as_str().is_some_and(|v| !v.is_empty()));
+        Ok(Self(params))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(serde_json::Value::as_str)
+    }
+
+    /// Into `T`; a missing or over-long parameter is `invalid_request`.
+    fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, OAuthError> {
+        let parsed: T = serde_json::from_value(serde_json::Value::Object(self.0))
+            .map_err(|e| OAuthError::new(InvalidRequest, e.to_string()))?;
+        parsed.validate().map_err(|errors| {
+            let detail = errors
+                .field_errors()
+                .into_iter()
+                .flat_map(|(field, list)| list.iter().map(move |e| format!("`{field}` {e}")))
+                .collect::<Vec<_>>()
+                .join("; ");
+            OAuthError::new(InvalidRequest, detail)
+        })?;
+        Ok(parsed)
+    }
 }
 
 fn requested_scopes(scope: &Option<String>) -> Result<Option<ScopeSet>, OAuthError> {
@@ -170,14 +232,9 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     client.rate_limit(&state, "token").await?;
-    let params: TokenRequest = form(&req, &body)?;
-    match params.grant_type.as_str() {
-        "password" => password_grant(&state, &params, &client).await,
-        "refresh_token" => refresh_grant(&state, &params).await,
-        other => Err(OAuthError::new(
-            UnsupportedGrantType,
-            format!("the grant type `{other}` is not supported"),
-        )),
+    match TokenRequest::read(Form::read(&req, &body)?)? {
+        TokenRequest::Password(params) => password_grant(&state, &params, &client).await,
+        TokenRequest::RefreshToken(params) => refresh_grant(&state, &params).await,
     }
 }
 
@@ -208,11 +265,11 @@ async fn record(
 
 async fn password_grant(
     state: &AppState,
-    params: &TokenRequest,
+    params: &PasswordGrantRequest,
     client: &ClientInfo,
 ) -> Result<HttpResponse, OAuthError> {
-    let username = required(&params.username, "username")?;
-    let password = SecretString::from(required(&params.password, "password")?.to_owned());
+    let username = params.username.as_str();
+    let password = SecretString::from(params.password.clone());
     let requested = requested_scopes(&params.scope)?;
     let tenant_param = params.tenant.clone();
     // The attempt is counted before the password is checked, atomically: parallel
@@ -320,9 +377,9 @@ async fn password_grant(
 
 async fn refresh_grant(
     state: &AppState,
-    params: &TokenRequest,
+    params: &RefreshTokenGrantRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let presented = required(&params.refresh_token, "refresh_token")?;
+    let presented = params.refresh_token.as_str();
     let requested = requested_scopes(&params.scope)?;
     // The token is authenticated before anything else is looked at or revealed, and a
     // spent one is settled by the session store before anything is signed for it.
@@ -478,7 +535,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    let params: RevokeRequest = form(&req, &body)?;
+    let params: RevokeRequest = Form::read(&req, &body)?.parse()?;
     let token = params.token.as_str();
     if let Some(sid) = SessionStore::session_of(token) {
         if state.sessions.holds_token(sid, token).await? {

@@ -14,6 +14,9 @@ pub struct PermissionResponse {
 }
 
 /// The permission catalog: every scope, with what it allows.
+///
+/// Requires a user's access token (any tenant, any scopes); API keys are not accepted. The
+/// catalog is fixed (it includes `platform:admin`) and is a plain array, not a page.
 #[utoipa::path(get, path = "/api/v1/permissions", tag = "permissions", operation_id = "list_permissions",
     responses(
         (status = 200, description = "The catalog", body = [PermissionResponse]),

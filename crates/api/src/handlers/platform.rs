@@ -14,6 +14,9 @@ use persistence::repo::tenants;
 use persistence::{Mode, TenantTx, Tx};
 
 /// Every tenant (platform operators).
+///
+/// Requires `platform:admin` in a user's token; API keys are not accepted. Lists every
+/// tenant of the platform, suspended ones included, oldest first, with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform", operation_id = "list_all_tenants",
     params(PageQuery),
     responses(
@@ -67,7 +70,12 @@ async fn set_status(
     Ok(HttpResponse::Ok().json(TenantResponse::from(updated)))
 }
 
-/// Suspend a tenant: its tokens and API keys stop at once and its members cannot log in to it.
+/// Suspend a tenant.
+///
+/// Requires `platform:admin` in a user's token; API keys are not accepted. Every access
+/// token and API key of the tenant stops at its next request, and its members get no new
+/// token for it until it is reactivated. Suspending a suspended tenant is answered the same
+/// way; an unknown id is 404. Audited as `tenant.suspended` in the tenant's log.
 #[utoipa::path(post, path = "/api/v1/platform/tenants/{tenant_id}/suspend", tag = "platform", operation_id = "suspend_tenant",
     params(("tenant_id" = Uuid, Path)),
     responses((status = 200, description = "Suspended", body = TenantResponse), (status = 404, description = "No such tenant", body = Problem)))]
@@ -88,6 +96,12 @@ pub async fn suspend_tenant(
 }
 
 /// Reactivate a suspended tenant.
+///
+/// Requires `platform:admin` in a user's token; API keys are not accepted. Members can get
+/// tokens for the tenant again, and its API keys work again once each instance's API key
+/// cache has expired (30 s by default); access tokens stopped by the suspension stay
+/// stopped. Activating an active tenant is answered the same way; an unknown id is 404.
+/// Audited as `tenant.activated` in the tenant's log.
 #[utoipa::path(post, path = "/api/v1/platform/tenants/{tenant_id}/activate", tag = "platform", operation_id = "activate_tenant",
     params(("tenant_id" = Uuid, Path)),
     responses((status = 200, description = "Active", body = TenantResponse), (status = 404, description = "No such tenant", body = Problem)))]

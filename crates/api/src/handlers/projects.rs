@@ -67,6 +67,8 @@ pub struct UpdateProjectRequest {
 }
 
 /// List the tenant's projects.
+///
+/// Requires `projects:read`; API keys may call it. Oldest first, with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects", tag = "projects", operation_id = "list_projects",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses(
@@ -87,6 +89,9 @@ pub async fn list_projects(
 }
 
 /// One project.
+///
+/// Requires `projects:read`; API keys may call it. An unknown id, or another tenant's
+/// project, is 404.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}", tag = "projects", operation_id = "get_project",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path)),
     responses(
@@ -102,6 +107,9 @@ pub async fn get_project(
 }
 
 /// Create a project.
+///
+/// Requires `projects:write`; API keys may call it. `description` may be omitted (empty).
+/// `created_by` is the caller (for an API key, its creator); audited as `project.created`.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/projects", tag = "projects", operation_id = "create_project",
     params(("tenant_id" = Uuid, Path)),
     request_body = CreateProjectRequest,
@@ -128,6 +136,10 @@ pub async fn create_project(
 }
 
 /// Rename a project or change its description.
+///
+/// Requires `projects:write`; API keys may call it. Only the fields sent change;
+/// `updated_at` is set even when none is sent. An unknown id, or another tenant's project,
+/// is 404; audited as `project.updated`.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}", tag = "projects", operation_id = "update_project",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path)),
     request_body = UpdateProjectRequest,
@@ -166,6 +178,9 @@ pub async fn update_project(
 }
 
 /// Delete a project and its tasks.
+///
+/// Requires `projects:write`; API keys may call it. The project's tasks are deleted with
+/// it. An unknown id, or another tenant's project, is 404; audited as `project.deleted`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}", tag = "projects", operation_id = "delete_project",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path)),
     responses(

@@ -93,6 +93,9 @@ async fn editable_role(
 }
 
 /// The tenant's roles.
+///
+/// Requires `roles:read`; API keys may call it. Built-in and custom roles, oldest first
+/// (the four built-ins come first), with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/roles", tag = "roles", operation_id = "list_roles",
     params(("tenant_id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "Roles", body = Page<RoleResponse>)))]
@@ -106,6 +109,9 @@ pub async fn list_roles(
 }
 
 /// One role.
+///
+/// Requires `roles:read`; API keys may call it. An unknown id, or another tenant's role, is
+/// 404.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/roles/{role_id}", tag = "roles", operation_id = "get_role",
     params(("tenant_id" = Uuid, Path), ("role_id" = Uuid, Path)),
     responses((status = 200, description = "The role", body = RoleResponse), (status = 404, description = "No such role in this tenant", body = Problem)))]
@@ -118,6 +124,10 @@ pub async fn get_role(
 }
 
 /// Create a custom role.
+///
+/// Requires `roles:write`; API keys may call it. `permissions` must be tenant scopes the
+/// caller holds (403 otherwise), and the name must be unique in the tenant (409). Audited
+/// as `role.created`.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/roles", tag = "roles", operation_id = "create_role",
     params(("tenant_id" = Uuid, Path)),
     request_body = CreateRoleRequest,
@@ -145,7 +155,13 @@ pub async fn create_role(
     Ok(HttpResponse::Created().json(RoleResponse::from(role)))
 }
 
-/// Edit a custom role. Its holders' tokens stop at once (they refresh to get the new scopes).
+/// Edit a custom role.
+///
+/// Requires `roles:write`; API keys may call it. Only the fields sent change; a built-in
+/// role or a taken name is 409, and the caller must hold every permission the role has
+/// before and after the edit (403). Every holder's tokens for this tenant stop at their
+/// next request, even for a change of name or description (a refresh gets the new scopes).
+/// Audited as `role.updated`.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}/roles/{role_id}", tag = "roles", operation_id = "update_role",
     params(("tenant_id" = Uuid, Path), ("role_id" = Uuid, Path)),
     request_body = UpdateRoleRequest,
@@ -189,7 +205,12 @@ pub async fn update_role(
     Ok(HttpResponse::Ok().json(RoleResponse::from(role)))
 }
 
-/// Delete a custom role; its holders lose it (and their tokens stop at once).
+/// Delete a custom role.
+///
+/// Requires `roles:write`; API keys may call it. A built-in role is 409, and the caller
+/// must hold every permission the role grants (403). Its holders lose it and their tokens
+/// for this tenant stop at their next request (a refresh gets their remaining scopes);
+/// audited as `role.deleted`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/roles/{role_id}", tag = "roles", operation_id = "delete_role",
     params(("tenant_id" = Uuid, Path), ("role_id" = Uuid, Path)),
     responses(

@@ -33,6 +33,10 @@ fn at(ms: i64) -> DateTime<Utc> {
 }
 
 /// The caller's live sessions, newest first.
+///
+/// Requires a user's access token (any tenant, any scopes); API keys are not accepted.
+/// Lists all the user's sessions, whatever their tenant, newest first, with cursor
+/// pagination; `current` marks the session of the calling token.
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "sessions", operation_id = "list_my_sessions",
     params(PageQuery),
     responses(
@@ -61,7 +65,12 @@ pub async fn list_my_sessions(
     Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id.to_string())?))
 }
 
-/// Revoke one of the caller's sessions (its refresh token and access tokens).
+/// Revoke one of the caller's sessions.
+///
+/// Requires a user's access token; API keys are not accepted. The session's refresh token
+/// and its access tokens stop at once; it may be the calling session. Another user's
+/// session, or an unknown or ended one, is 404. Audited as `session.revoked` in the
+/// session's tenant (a tenant-less session leaves no record).
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{session_id}", tag = "sessions", operation_id = "revoke_my_session",
     params(("session_id" = Uuid, Path, description = "A session of the caller")),
     responses(
@@ -95,6 +104,10 @@ pub async fn revoke_my_session(
 }
 
 /// Log out: revoke the current session.
+///
+/// Requires a user's access token; API keys are not accepted. The calling token's session
+/// ends: its refresh token and its access tokens, this one included, stop at once. Audited
+/// as `session.revoked` in the token's tenant, if it has one.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sessions", operation_id = "log_out",
     responses(
         (status = 204, description = "Logged out"),
@@ -119,6 +132,11 @@ pub async fn log_out(
 }
 
 /// Log out everywhere: revoke every session of the caller.
+///
+/// Requires a user's access token; API keys are not accepted. Every session of the user
+/// ends, the calling one included, and every access token issued to the user before now
+/// stops. API keys the user created keep working. Audited as `session.revoked` in each
+/// tenant that had a session.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "sessions", operation_id = "log_out_everywhere",
     responses(
         (status = 204, description = "Every session revoked"),

@@ -67,6 +67,9 @@ async fn modifiable_task(work: &TenantWork, path: &TaskPath) -> Result<Task, Api
 }
 
 /// A project's tasks.
+///
+/// Requires `tasks:read`; API keys may call it. Oldest first, with cursor pagination; an
+/// unknown project, or another tenant's, is 404.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks", tag = "tasks", operation_id = "list_tasks",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path), PageQuery),
     responses(
@@ -87,6 +90,9 @@ pub async fn list_tasks(
 }
 
 /// One task.
+///
+/// Requires `tasks:read`; API keys may call it. A task that is not in the path's project,
+/// or is another tenant's, is 404.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks/{task_id}", tag = "tasks", operation_id = "get_task",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path), ("task_id" = Uuid, Path)),
     responses(
@@ -102,6 +108,11 @@ pub async fn get_task(
 }
 
 /// Create a task in a project.
+///
+/// Requires `tasks:write`; API keys may call it. The task starts with `done` false and the
+/// caller as `created_by` (for an API key, its creator), who may then edit or delete it
+/// with `tasks:write` alone. An unknown project, or another tenant's, is 404; audited as
+/// `task.created`.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks", tag = "tasks", operation_id = "create_task",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path)),
     request_body = CreateTaskRequest,
@@ -127,7 +138,12 @@ pub async fn create_task(
     Ok(HttpResponse::Created().json(TaskResponse::from(task)))
 }
 
-/// Edit a task: its creator with `tasks:write`, or anyone with `projects:write`.
+/// Edit a task.
+///
+/// Requires `projects:write`, or `tasks:write` when the caller created the task (for an API
+/// key: when its creator did); otherwise 403. API keys may call it. Only the fields sent
+/// change; a task not in the path's project, or another tenant's, is 404. Audited as
+/// `task.updated`.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks/{task_id}", tag = "tasks", operation_id = "update_task",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path), ("task_id" = Uuid, Path)),
     request_body = UpdateTaskRequest,
@@ -156,7 +172,11 @@ pub async fn update_task(
     Ok(HttpResponse::Ok().json(TaskResponse::from(task)))
 }
 
-/// Delete a task: its creator with `tasks:write`, or anyone with `projects:write`.
+/// Delete a task.
+///
+/// Requires `projects:write`, or `tasks:write` when the caller created the task (for an API
+/// key: when its creator did); otherwise 403. API keys may call it. A task not in the
+/// path's project, or another tenant's, is 404; audited as `task.deleted`.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}/projects/{project_id}/tasks/{task_id}", tag = "tasks", operation_id = "delete_task",
     params(("tenant_id" = Uuid, Path), ("project_id" = Uuid, Path), ("task_id" = Uuid, Path)),
     responses(

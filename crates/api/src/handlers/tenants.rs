@@ -102,6 +102,9 @@ pub struct UpdateTenantRequest {
 }
 
 /// The tenant of the path (the token's).
+///
+/// Requires `tenant:read`; API keys may call it. The path's `tenant_id` must be the
+/// credential's tenant (403 otherwise).
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "get_tenant",
     params(("tenant_id" = Uuid, Path)),
     responses(
@@ -115,6 +118,9 @@ pub async fn get_tenant(work: TenantWork) -> Result<HttpResponse, ApiError> {
 }
 
 /// Rename the tenant.
+///
+/// Requires `tenant:write`; API keys may call it. `name` is required and the slug never
+/// changes. Returns the tenant; audited as `tenant.updated`.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "update_tenant",
     params(("tenant_id" = Uuid, Path)),
     request_body = UpdateTenantRequest,

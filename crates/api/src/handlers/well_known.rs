@@ -5,8 +5,10 @@ use domain::Scope;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The public keys that verify access tokens (RFC 7517). Empty with HS256: a shared
-/// secret is never published.
+/// The public keys that verify access tokens (RFC 7517).
+///
+/// Public; cacheable for 5 minutes. Each key's `kid` matches the `kid` header of the tokens
+/// it verifies. With HS256 keys only, the set is empty: a shared secret is never published.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "discovery", operation_id = "get_jwks",
     responses((status = 200, description = "JWK Set", content_type = "application/json",
         example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "2026-11", "alg": "EdDSA", "use": "sig"}]}))))]
@@ -33,6 +35,10 @@ pub struct AuthorizationServerMetadata {
 }
 
 /// OAuth 2.0 authorization server metadata (RFC 8414).
+///
+/// Public; cacheable for 5 minutes. Names the token, revocation and JWKS endpoints under
+/// this deployment's issuer URL, the supported grants (`password`, `refresh_token`) and
+/// every scope of the catalog; clients authenticate with no secret (`none`).
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
     operation_id = "get_authorization_server_metadata",
     responses((status = 200, description = "Metadata", body = AuthorizationServerMetadata)))]
