@@ -87,6 +87,21 @@ pub(crate) use targets;
 
 pub use crate::catalog::Target;
 
+/// In an OpenAPI document: a string, one of the catalog's action names.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Action {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An action of the audit catalog"))
+            .enum_values(Some(Action::ALL.iter().map(|a| a.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Action {}
+
 #[cfg(test)]
 mod tests {
     use crate::catalog::*;

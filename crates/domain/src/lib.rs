@@ -24,6 +24,8 @@ pub use names::{
 };
 pub use password::NewPassword;
 pub use permission::ScopeSet;
+#[cfg(feature = "openapi")]
+pub use permission::TenantScope;
 pub use role::BuiltinRole;
 pub use slug::Slug;
 pub use status::{MembershipStatus, TenantStatus, UserStatus};

@@ -1,13 +1,17 @@
 use crate::ValidationError;
 use std::fmt;
 
+/// The rules below are exactly what a JSON Schema can say (SPEC §15: the document's
+/// lengths and patterns are the server's), so they apply to the text as sent: its length
+/// counts every character, and no control character may appear anywhere; what is stored
+/// is trimmed. `api::validate` documents each as a `maxLength` and a `pattern`.
 fn bounded_text(raw: &str, field: &'static str, max: usize) -> Result<String, ValidationError> {
+    let len = raw.chars().count();
     let text = raw.trim();
-    let len = text.chars().count();
-    if len == 0 || len > max || text.chars().any(char::is_control) {
+    if text.is_empty() || len > max || raw.chars().any(char::is_control) {
         return Err(ValidationError::new(
             field,
-            format!("must be 1-{max} characters without control characters"),
+            format!("must be 1-{max} characters, not all blank, without control characters"),
         ));
     }
     Ok(text.to_owned())
@@ -58,8 +62,7 @@ impl Description {
     pub const MAX_CHARS: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let text = raw.trim();
-        if text.chars().count() > Self::MAX_CHARS {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new(
                 "description",
                 format!("must be at most {} characters", Self::MAX_CHARS),
@@ -67,7 +70,7 @@ impl Description {
         }
         // Line breaks and tabs are text; NUL (which PostgreSQL cannot store) and the other
         // control characters are not.
-        if text
+        if raw
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
@@ -76,7 +79,7 @@ impl Description {
                 "must not contain control characters other than line breaks and tabs",
             ));
         }
-        Ok(Self(text.to_owned()))
+        Ok(Self(raw.trim().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -84,7 +87,8 @@ impl Description {
     }
 }
 
-/// A custom role's name: 1 to 64 letters, digits, spaces, `-`, `_` or `.`.
+/// A custom role's name: 1 to 64 characters like any name, and no `:`, so that a role is
+/// never mistaken for a permission (`tenant:read`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleName(String);
 
@@ -92,18 +96,14 @@ impl RoleName {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let name = raw.trim();
-        let ok = (1..=Self::MAX_CHARS).contains(&name.chars().count())
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.'));
-        if !ok {
-            return Err(ValidationError::new(
+        let name = bounded_text(raw, "name", Self::MAX_CHARS);
+        match name {
+            Ok(name) if !name.contains(':') => Ok(Self(name)),
+            _ => Err(ValidationError::new(
                 "name",
-                "must be 1-64 letters, digits, spaces, '-', '_' or '.'",
-            ));
+                "must be 1-64 characters, not all blank, without control characters or ':'",
+            )),
         }
-        Ok(Self(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -172,10 +172,13 @@ mod tests {
     #[test]
     fn name_is_trimmed() {
         assert_eq!(
-            TenantName::parse("  Acme Corp \n").unwrap().as_str(),
+            TenantName::parse("  Acme Corp ").unwrap().as_str(),
             "Acme Corp"
         );
-        assert_eq!(DisplayName::parse("\tAda ").unwrap().as_str(), "Ada");
+        assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
+        // A control character is refused anywhere, even where trimming would drop it: the
+        // rule is the schema's `pattern`, which sees the text as sent.
+        assert!(DisplayName::parse("\tAda").is_err());
     }
 
     #[test]
@@ -215,10 +218,12 @@ mod tests {
     }
 
     #[test]
-    fn length_is_counted_after_trimming() {
-        let name = format!("  {}  ", "n".repeat(100));
-        assert!(TenantName::parse(&name).is_ok());
-        assert!(DisplayName::parse(&name).is_ok());
+    fn length_counts_the_text_as_sent() {
+        let name = format!(" {} ", "n".repeat(98));
+        assert_eq!(TenantName::parse(&name).unwrap().as_str().len(), 98);
+        let name = format!(" {} ", "n".repeat(99));
+        assert!(TenantName::parse(&name).is_err());
+        assert!(DisplayName::parse(&name).is_err());
     }
 
     #[test]
@@ -235,7 +240,7 @@ mod tests {
         assert_eq!(tenant.field, "name");
         assert_eq!(
             tenant.message,
-            "must be 1-100 characters without control characters"
+            "must be 1-100 characters, not all blank, without control characters"
         );
         assert_eq!(DisplayName::parse("").unwrap_err().field, "display_name");
     }
@@ -275,7 +280,7 @@ mod tests {
             assert_eq!(over.field, field);
             assert_eq!(
                 over.message,
-                format!("must be 1-{max} characters without control characters")
+                format!("must be 1-{max} characters, not all blank, without control characters")
             );
         }
     }
@@ -283,11 +288,7 @@ mod tests {
     #[test]
     fn project_names_task_titles_and_api_key_names_are_trimmed_and_never_blank() {
         for (field, _, parse) in resource_names() {
-            assert_eq!(
-                parse("  Q3 launch \n"),
-                Ok("Q3 launch".to_owned()),
-                "{field}"
-            );
+            assert_eq!(parse("  Q3 launch "), Ok("Q3 launch".to_owned()), "{field}");
             assert_eq!(parse("x"), Ok("x".to_owned()), "{field}");
             for bad in ["", "  ", "Q3\nlaunch", "Q3\u{0}"] {
                 assert_eq!(parse(bad).unwrap_err().field, field, "{bad:?} accepted");
@@ -339,45 +340,167 @@ mod tests {
 
     #[test]
     fn role_name_takes_letters_digits_spaces_dashes_underscores_and_dots() {
-        for good in ["Billing ops", "release-2.0", "on_call", "Équipe 7", "x"] {
+        for good in [
+            "Billing ops",
+            "release-2.0",
+            "on_call",
+            "Équipe 7",
+            "x",
+            "R&D (EU)",
+        ] {
             assert_eq!(RoleName::parse(good).unwrap().as_str(), good);
         }
-        assert_eq!(
-            RoleName::parse("  auditors\n").unwrap().as_str(),
-            "auditors"
-        );
+        assert_eq!(RoleName::parse("  auditors ").unwrap().as_str(), "auditors");
     }
 
     #[test]
-    fn role_name_refuses_any_other_character() {
-        for bad in [
-            "admin!",
-            "a/b",
-            "tenant:read",
-            "<b>",
-            "a\tb",
-            "a\u{0}b",
-            "🙂",
-        ] {
+    fn role_name_refuses_colons_and_control_characters() {
+        for bad in ["tenant:read", ":", "a\tb", "a\u{0}b", "a\nb", " \u{9f}"] {
             let error = RoleName::parse(bad).unwrap_err();
             assert_eq!(error.field, "name", "{bad:?}");
             assert_eq!(
                 error.message,
-                "must be 1-64 letters, digits, spaces, '-', '_' or '.'"
+                "must be 1-64 characters, not all blank, without control characters or ':'"
             );
         }
     }
 
     #[test]
-    fn role_name_is_1_to_64_characters_after_trimming() {
+    fn role_name_is_1_to_64_characters_as_sent() {
         assert_eq!(RoleName::MAX_CHARS, 64);
         let longest = "r".repeat(64);
-        assert_eq!(
-            RoleName::parse(&format!(" {longest} ")).unwrap().as_str(),
-            longest
-        );
-        for bad in [String::new(), "   ".to_owned(), "r".repeat(65)] {
+        assert_eq!(RoleName::parse(&longest).unwrap().as_str(), longest);
+        for bad in [
+            String::new(),
+            "   ".to_owned(),
+            "r".repeat(65),
+            format!(" {longest}"),
+        ] {
             assert!(RoleName::parse(&bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
+
+/// The rules above as JSON Schema (SPEC §15: the document's lengths and patterns are the
+/// server's). Patterns are ECMA-262 and Python alike: `\s` is Unicode whitespace in both,
+/// and the control characters are Unicode's Cc (U+0000–U+001F, U+007F–U+009F).
+#[cfg(feature = "openapi")]
+mod schema {
+    use super::*;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+
+    /// Not all blank, no control character.
+    pub(super) fn name_pattern(also_refused: &str) -> String {
+        let allowed = format!("[^{CONTROL}{also_refused}]");
+        let visible = format!(r"[^\s{CONTROL}{also_refused}]");
+        format!("^{allowed}*{visible}{allowed}*$")
+    }
+
+    fn text(min: usize, max: usize, pattern: String, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(min))
+            .max_length(Some(max))
+            .pattern(Some(pattern))
+            .description(Some(description))
+            .into()
+    }
+
+    macro_rules! text_schema {
+        ($name:ident, $max:expr, $pattern:expr, $description:literal) => {
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    text(1, $max, $pattern, $description)
+                }
+            }
+            impl utoipa::ToSchema for $name {}
+        };
+    }
+
+    text_schema!(
+        ProjectName,
+        200,
+        name_pattern(""),
+        "1-200 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        TaskTitle,
+        500,
+        name_pattern(""),
+        "1-500 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        ApiKeyName,
+        100,
+        name_pattern(""),
+        "1-100 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        TenantName,
+        100,
+        name_pattern(""),
+        "1-100 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        DisplayName,
+        100,
+        name_pattern(""),
+        "1-100 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        RoleName,
+        64,
+        name_pattern(":"),
+        "1-64 characters, not all blank, no control characters and no `:`; stored trimmed."
+    );
+
+    impl utoipa::PartialSchema for Description {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(Description::MAX_CHARS))
+                .pattern(Some(
+                    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+                ))
+                .description(Some(
+                    "At most 2000 characters; line breaks and tabs allowed, no other control \
+                     characters; stored trimmed.",
+                ))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for Description {}
+}
+
+#[cfg(all(test, feature = "openapi"))]
+mod schema_tests {
+    use super::*;
+
+    /// The pattern the document states accepts exactly what `parse` accepts.
+    #[test]
+    fn name_pattern_agrees_with_the_rule() {
+        let pattern = regex_lite::Regex::new(&schema::name_pattern(":")).unwrap();
+        for sample in [
+            "a",
+            " a ",
+            "Équipe 7",
+            "R&D",
+            "",
+            "   ",
+            "a:b",
+            "a\tb",
+            "\u{85}",
+            "x\u{9f}",
+            "🙂",
+        ] {
+            assert_eq!(
+                pattern.is_match(sample),
+                RoleName::parse(sample).is_ok(),
+                "{sample:?}"
+            );
         }
     }
 }

@@ -56,6 +56,31 @@ impl Scope {
     }
 }
 
+/// In an OpenAPI document, what a role, an API key or an invitation may carry: the
+/// catalog's tenant scopes (`platform:admin` is refused there with 422).
+#[cfg(feature = "openapi")]
+pub struct TenantScope;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TenantScope {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = Scope::ALL
+            .iter()
+            .filter(|s| s.is_tenant_scope())
+            .map(|s| s.as_str());
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A tenant permission of the catalog (`GET /api/v1/permissions`)",
+            ))
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TenantScope {}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -7,6 +7,9 @@ use std::fmt;
 pub struct Slug(String);
 
 impl Slug {
+    /// The rule as a regular expression (the OpenAPI document's `pattern`).
+    pub const PATTERN: &'static str = "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$";
+
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let bytes = raw.as_bytes();
         let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
@@ -34,6 +37,25 @@ impl fmt::Display for Slug {
         f.write_str(&self.0)
     }
 }
+
+/// The rule as JSON Schema (SPEC §15).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Slug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(3))
+            .max_length(Some(63))
+            .pattern(Some(Slug::PATTERN))
+            .description(Some(
+                "3-63 characters of a-z, 0-9 and `-`, starting and ending with a letter or digit.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Slug {}
 
 #[cfg(test)]
 mod tests {

@@ -105,6 +105,16 @@ async fn optionality_descriptions_and_grant_schemas_are_exact() {
 
     let token = &schemas["TokenRequest"];
     assert_eq!(token["discriminator"]["propertyName"], "grant_type");
+    // The values the server reads, not the schemas' names (OpenAPI 3.1 §4.8.25.2).
+    let mapping = &token["discriminator"]["mapping"];
+    assert_eq!(
+        mapping["password"],
+        "#/components/schemas/PasswordGrantRequest"
+    );
+    assert_eq!(
+        mapping["refresh_token"],
+        "#/components/schemas/RefreshTokenGrantRequest"
+    );
     assert_eq!(token["oneOf"].as_array().unwrap().len(), 2);
     for (grant, fields) in [
         (
@@ -253,16 +263,30 @@ async fn scopes_are_the_catalog_enum() {
         .collect();
     let catalog: Vec<&str> = domain::Scope::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(names, catalog);
-    for (schema, field) in [
-        ("CreateRoleRequest", "permissions"),
-        ("RoleResponse", "permissions"),
-        ("CreateApiKeyRequest", "scopes"),
-        ("ApiKeyResponse", "scopes"),
-        ("MeResponse", "scopes"),
+    // What a role or key may be given: the tenant scopes (`platform:admin` is 422 there).
+    let tenant: Vec<&str> = schemas["TenantScope"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let tenant_catalog: Vec<&str> = domain::Scope::ALL
+        .iter()
+        .filter(|s| s.is_tenant_scope())
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(tenant, tenant_catalog);
+    for (schema, field, item) in [
+        ("CreateRoleRequest", "permissions", "TenantScope"),
+        ("RoleResponse", "permissions", "Scope"),
+        ("CreateApiKeyRequest", "scopes", "TenantScope"),
+        ("ApiKeyResponse", "scopes", "Scope"),
+        ("MeResponse", "scopes", "Scope"),
     ] {
         let items = &schemas[schema]["properties"][field]["items"];
         assert_eq!(
-            items["$ref"], "#/components/schemas/Scope",
+            items["$ref"],
+            format!("#/components/schemas/{item}"),
             "{schema}.{field}"
         );
     }

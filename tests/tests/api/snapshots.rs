@@ -324,7 +324,7 @@ async fn api_key_creation() {
 async fn validation_error() {
     let snapshot = post_in_new_tenant(
         "roles",
-        json!({"name": "no/slashes", "permissions": ["no:such-scope"]}),
+        json!({"name": "no:colons", "permissions": ["no:such-scope"]}),
         &[],
     )
     .await;

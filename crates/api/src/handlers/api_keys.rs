@@ -59,12 +59,12 @@ pub struct CreatedApiKey {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "ci", "scopes": ["projects:read"], "expires_at": "2030-01-01T00:00:00Z"}))]
 pub struct CreateApiKeyRequest {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = domain::ApiKeyName)]
     #[validate(custom(function = "validate::api_key_name"))]
     pub name: String,
     /// A subset of the caller's own scopes.
     #[validate(custom(function = "validate::tenant_scopes"))]
-    #[schema(value_type = Vec<domain::Scope>)]
+    #[schema(value_type = Vec<domain::TenantScope>)]
     pub scopes: Vec<String>,
     #[validate(custom(function = "validate::in_the_future"))]
     pub expires_at: Option<DateTime<Utc>>,

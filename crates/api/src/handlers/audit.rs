@@ -19,6 +19,7 @@ pub struct AuditEventResponse {
     /// The user (or API key) that acted.
     pub actor_id: Option<Uuid>,
     /// e.g. `member.invited`, `role.updated`, `login.succeeded`, `session.revoked`
+    #[schema(value_type = domain::Action)]
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
@@ -47,6 +48,7 @@ impl From<AuditEvent> for AuditEventResponse {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this action, e.g. `login.failed`.
+    #[param(value_type = Option<domain::Action>)]
     pub action: Option<String>,
     /// Only this actor.
     pub actor_id: Option<Uuid>,

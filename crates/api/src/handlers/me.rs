@@ -116,7 +116,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"display_name": "Ada King"}))]
 pub struct UpdateMeRequest {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = domain::DisplayName)]
     #[validate(custom(function = "validate::display_name"))]
     pub display_name: String,
 }
@@ -285,5 +285,5 @@ pub async fn list_my_tenants(
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(paginate(items, &query, |t| t.tenant.slug.clone())?))
+    Ok(HttpResponse::Ok().json(paginate(items, &query, |t| t.tenant.id.into())?))
 }

@@ -52,7 +52,7 @@ impl From<Member> for MemberResponse {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"status": "disabled"}))]
 pub struct UpdateMemberRequest {
-    /// `active` or `disabled`
+    #[schema(value_type = domain::MembershipStatus)]
     #[validate(custom(function = "membership_status"))]
     pub status: String,
 }

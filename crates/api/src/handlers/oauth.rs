@@ -37,7 +37,9 @@ const BAD_CREDENTIALS: &str = "the email or password is incorrect";
 /// §4.3.2 and §6). Another `grant_type` is `unsupported_grant_type`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
-#[schema(discriminator = "grant_type")]
+#[schema(discriminator(property_name = "grant_type", mapping(
+    ("password" = "#/components/schemas/PasswordGrantRequest"),
+    ("refresh_token" = "#/components/schemas/RefreshTokenGrantRequest"))))]
 pub enum TokenRequest {
     Password(PasswordGrantRequest),
     RefreshToken(RefreshTokenGrantRequest),
@@ -47,12 +49,13 @@ pub enum TokenRequest {
 /// only (RFC 9700 §2.4).
 #[derive(Deserialize, ToSchema, Validate)]
 pub struct PasswordGrantRequest {
+    #[schema(inline)]
     pub grant_type: PasswordGrantType,
     /// The account's email.
-    #[schema(max_length = 254)]
+    #[schema(min_length = 1, max_length = 254)]
     #[validate(length(max = 254, message = "is too long"))]
     pub username: String,
-    #[schema(max_length = 1024, format = "password")]
+    #[schema(min_length = 1, max_length = 1024, format = "password")]
     #[validate(length(max = 1024, message = "is too long"))]
     pub password: String,
     /// Space-delimited scopes to request (default: all the user holds).
@@ -69,8 +72,9 @@ pub struct PasswordGrantRequest {
 /// returned; presenting a spent one again revokes the session (reuse detection).
 #[derive(Deserialize, ToSchema, Validate)]
 pub struct RefreshTokenGrantRequest {
+    #[schema(inline)]
     pub grant_type: RefreshTokenGrantType,
-    #[schema(max_length = 512)]
+    #[schema(min_length = 1, max_length = 512)]
     #[validate(length(max = 512, message = "is not a refresh token"))]
     pub refresh_token: String,
     /// Space-delimited scopes, to narrow within the session's original request (default:
@@ -135,7 +139,7 @@ impl TokenRequest {
 #[derive(Deserialize, ToSchema, Validate)]
 pub struct RevokeRequest {
     /// A refresh token (revokes its whole session) or an access token.
-    #[schema(max_length = 8192)]
+    #[schema(min_length = 1, max_length = 8192)]
     #[validate(length(max = 8192, message = "is not a token"))]
     pub token: String,
     /// `refresh_token` or `access_token` (a hint only)
@@ -144,12 +148,24 @@ pub struct RevokeRequest {
     pub token_type_hint: Option<String>,
 }
 
+/// The parameters each endpoint reads: only these count as repeated (§3.1 has unknown
+/// parameters ignored, repeated or not).
+const TOKEN_PARAMETERS: &[&str] = &[
+    "grant_type",
+    "username",
+    "password",
+    "refresh_token",
+    "scope",
+    "tenant",
+];
+const REVOKE_PARAMETERS: &[&str] = &["token", "token_type_hint"];
+
 /// An `application/x-www-form-urlencoded` body: repeated parameters are refused (RFC 6749
 /// §3.2), empty ones count as absent and unknown ones are ignored (§3.1).
 struct Form(serde_json::Map<String, serde_json::Value>);
 
 impl Form {
-    fn read(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
+    fn read(req: &HttpRequest, body: &[u8], known: &[&str]) -> Result<Self, OAuthError> {
         let is_form = req
             .headers()
             .get(CONTENT_TYPE)
@@ -168,7 +184,7 @@ impl Form {
         }
         let mut params = serde_json::Map::new();
         for (name, value) in url::form_urlencoded::parse(body) {
-            let repeated = params.contains_key(name.as_ref());
+            let repeated = params.contains_key(name.as_ref()) && known.contains(&&*name);
             if repeated {
                 let message = format!("the parameter `{name}` is repeated");
                 return Err(OAuthError::new(InvalidRequest, message));
@@ -232,7 +248,7 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     client.rate_limit(&state, "token").await?;
-    match TokenRequest::read(Form::read(&req, &body)?)? {
+    match TokenRequest::read(Form::read(&req, &body, TOKEN_PARAMETERS)?)? {
         TokenRequest::Password(params) => password_grant(&state, &params, &client).await,
         TokenRequest::RefreshToken(params) => refresh_grant(&state, &params).await,
     }
@@ -535,7 +551,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    let params: RevokeRequest = Form::read(&req, &body)?.parse()?;
+    let params: RevokeRequest = Form::read(&req, &body, REVOKE_PARAMETERS)?.parse()?;
     let token = params.token.as_str();
     if let Some(sid) = SessionStore::session_of(token) {
         if state.sessions.holds_token(sid, token).await? {

@@ -14,6 +14,7 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub cursor: Option<String>,
 }
 
@@ -33,30 +34,20 @@ impl PageQuery {
         }
     }
 
-    /// The key the previous page ended at.
-    pub fn after(&self) -> Result<Option<String>, ApiError> {
+    /// The id the previous page ended at (keyset pagination over UUIDv7 ids). A cursor is
+    /// the id's 16 bytes in unpadded base64url: 22 characters, the last one carrying only
+    /// two bits, so every string the documented pattern admits is a cursor.
+    pub fn after_id(&self) -> Result<Option<uuid::Uuid>, ApiError> {
         self.cursor
             .as_deref()
             .map(|c| {
                 URL_SAFE_NO_PAD
                     .decode(c)
                     .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|bytes| uuid::Uuid::from_slice(&bytes).ok())
                     .ok_or_else(|| {
                         ApiError::validation("cursor", "is not a cursor this API issued")
                     })
-            })
-            .transpose()
-    }
-}
-
-impl PageQuery {
-    /// The id the previous page ended at (keyset pagination over UUIDv7 ids).
-    pub fn after_id(&self) -> Result<Option<uuid::Uuid>, ApiError> {
-        self.after()?
-            .map(|key| {
-                key.parse()
-                    .map_err(|_| ApiError::validation("cursor", "is not a cursor this API issued"))
             })
             .transpose()
     }
@@ -73,7 +64,7 @@ impl<T> Page<T> {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = if more {
-            rows.last().map(|r| cursor_for(&key(r).into().to_string()))
+            rows.last().map(|r| cursor_for(key(r).into()))
         } else {
             None
         };
@@ -84,8 +75,8 @@ impl<T> Page<T> {
     }
 }
 
-pub fn cursor_for(key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(key)
+pub fn cursor_for(id: uuid::Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
 /// Pages a list already sorted by `key`, for lists that are small by nature (a user's
@@ -93,10 +84,10 @@ pub fn cursor_for(key: &str) -> String {
 pub fn paginate<T>(
     items: Vec<T>,
     query: &PageQuery,
-    key: impl Fn(&T) -> String,
+    key: impl Fn(&T) -> uuid::Uuid,
 ) -> Result<Page<T>, ApiError> {
     let limit = query.limit()?;
-    let after = query.after()?;
+    let after = query.after_id()?;
     let mut rest: Vec<T> = match after {
         Some(after) => {
             let position = items.iter().position(|item| key(item) == after);
@@ -108,7 +99,7 @@ pub fn paginate<T>(
         None => items,
     };
     let next_cursor = if rest.len() > limit {
-        rest.get(limit - 1).map(|item| cursor_for(&key(item)))
+        rest.get(limit - 1).map(|item| cursor_for(key(item)))
     } else {
         None
     };

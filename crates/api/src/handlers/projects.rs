@@ -46,11 +46,11 @@ impl From<Project> for ProjectResponse {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Website relaunch", "description": "Q3"}))]
 pub struct CreateProjectRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(value_type = domain::ProjectName)]
     #[validate(custom(function = "validate::project_name"))]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(value_type = domain::Description)]
     #[validate(custom(function = "validate::description"))]
     pub description: String,
 }
@@ -58,10 +58,10 @@ pub struct CreateProjectRequest {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Website relaunch (v2)"}))]
 pub struct UpdateProjectRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(value_type = Option<domain::ProjectName>)]
     #[validate(custom(function = "validate::project_name"))]
     pub name: Option<String>,
-    #[schema(max_length = 2000)]
+    #[schema(value_type = Option<domain::Description>)]
     #[validate(custom(function = "validate::description"))]
     pub description: Option<String>,
 }

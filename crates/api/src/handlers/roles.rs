@@ -46,30 +46,30 @@ impl From<Role> for RoleResponse {
 #[schema(example = json!({"name": "billing", "description": "Reads the audit log", "permissions": ["tenant:read", "audit:read"]}))]
 pub struct CreateRoleRequest {
     /// Letters, digits, spaces, `-`, `_` and `.`.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(value_type = domain::RoleName)]
     #[validate(custom(function = "validate::role_name"))]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(value_type = domain::Description)]
     #[validate(custom(function = "validate::description"))]
     pub description: String,
     /// Scopes of the catalog; never more than the caller holds.
     #[validate(custom(function = "validate::tenant_scopes"))]
-    #[schema(value_type = Vec<domain::Scope>)]
+    #[schema(value_type = Vec<domain::TenantScope>)]
     pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"permissions": ["tenant:read"]}))]
 pub struct UpdateRoleRequest {
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(value_type = Option<domain::RoleName>)]
     #[validate(custom(function = "validate::role_name"))]
     pub name: Option<String>,
-    #[schema(max_length = 2000)]
+    #[schema(value_type = Option<domain::Description>)]
     #[validate(custom(function = "validate::description"))]
     pub description: Option<String>,
     #[validate(custom(function = "validate::tenant_scopes"))]
-    #[schema(value_type = Option<Vec<domain::Scope>>)]
+    #[schema(value_type = Option<Vec<domain::TenantScope>>)]
     pub permissions: Option<Vec<String>>,
 }
 

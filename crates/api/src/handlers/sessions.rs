@@ -62,7 +62,7 @@ pub async fn list_my_sessions(
             current: caller.session().ok() == Some(s.id),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id.to_string())?))
+    Ok(HttpResponse::Ok().json(paginate(items, &query, |s| s.id)?))
 }
 
 /// Revoke one of the caller's sessions.

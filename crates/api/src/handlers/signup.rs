@@ -32,7 +32,7 @@ pub struct SignupRequest {
     /// At least 12 characters, at most 1024 bytes, and hard to guess (zxcvbn score ≥ 3).
     #[schema(min_length = 12, max_length = 1024, format = "password")]
     pub password: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = domain::DisplayName)]
     #[validate(custom(function = "validate::display_name"))]
     pub display_name: String,
     #[validate(nested)]

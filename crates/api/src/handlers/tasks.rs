@@ -43,7 +43,7 @@ impl From<Task> for TaskResponse {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"title": "Draft the copy"}))]
 pub struct CreateTaskRequest {
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(value_type = domain::TaskTitle)]
     #[validate(custom(function = "validate::task_title"))]
     pub title: String,
 }
@@ -51,7 +51,7 @@ pub struct CreateTaskRequest {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"done": true}))]
 pub struct UpdateTaskRequest {
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(value_type = Option<domain::TaskTitle>)]
     #[validate(custom(function = "validate::task_title"))]
     pub title: Option<String>,
     pub done: Option<bool>,

@@ -20,11 +20,11 @@ use validator::Validate;
 #[schema(example = json!({"name": "Acme Corp", "slug": "acme"}))]
 pub struct CreateTenantRequest {
     /// 1 to 100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = domain::TenantName)]
     #[validate(custom(function = "validate::tenant_name"))]
     pub name: String,
     /// `^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$`, unique.
-    #[schema(min_length = 3, max_length = 63)]
+    #[schema(value_type = domain::Slug)]
     #[validate(custom(function = "validate::slug"))]
     pub slug: String,
 }
@@ -96,7 +96,7 @@ pub async fn create_tenant(
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Acme Corporation"}))]
 pub struct UpdateTenantRequest {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(value_type = domain::TenantName)]
     #[validate(custom(function = "validate::tenant_name"))]
     pub name: String,
 }
