@@ -195,6 +195,22 @@ impl Drop for TestDb {
     }
 }
 
+/// The one text value `sql` selects (as `value`), read as the application role: tests
+/// inspect what is stored of global rows.
+pub async fn query_text(database_url: &str, sql: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn = AsyncPgConnection::establish(database_url).await.unwrap();
+    diesel::sql_query(format!("SELECT ({sql}) AS value"))
+        .get_result::<Row>(&mut conn)
+        .await
+        .unwrap()
+        .value
+}
+
 /// The stored password hash of `email` (tests inspect re-hashing).
 pub async fn password_hash_of(database_url: &str, email: &str) -> String {
     #[derive(diesel::QueryableByName)]

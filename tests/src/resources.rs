@@ -18,7 +18,7 @@ use std::collections::HashMap;
 ///   path up to that parameter, its own parameters filled first, left to right, so a task
 ///   is created in the project of the same path) with the POST's documented request body
 ///   example (`components.schemas.*.example` or the media type's `example`). In that
-///   example a `name`, `email` or `slug` is made unique, a date-time moves to tomorrow (a
+///   example a `name`, `email`, `slug` or `client_id` is made unique, a date-time moves to tomorrow (a
 ///   fixed date in a document expires), a list of scopes becomes empty (a resource that
 ///   carries scopes may only be changed by a caller holding them, SPEC §5: the probes with
 ///   only the route's declared scope must meet the route's guard, not that rule), and a
@@ -133,8 +133,11 @@ impl Resolver<'_> {
                 status, 201,
                 "POST {collection} with its documented example {body} (made unique): {created}"
             );
+            // A resource is identified by its `id`, or — one whose caller names it, an
+            // OAuth client — by that name (`client_id`).
             created["id"]
                 .as_str()
+                .or_else(|| created["client_id"].as_str())
                 .unwrap_or_else(|| panic!("POST {collection} answered no `id`: {created}"))
                 .to_owned()
         }
@@ -154,7 +157,7 @@ impl Resolver<'_> {
             let mut out = serde_json::Map::new();
             for (key, value) in fields {
                 let value = match (key.as_str(), value) {
-                    ("name" | "slug", Value::String(name)) => {
+                    ("name" | "slug" | "client_id", Value::String(name)) => {
                         Value::String(format!("{name}-{}", unique()))
                     }
                     ("email", Value::String(email)) => {

@@ -258,6 +258,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OAuth clients.
+         * @description Requires `platform:admin` in a user's token; API keys are not accepted. Every client,
+         *     oldest first, with cursor pagination; secrets are never shown.
+         */
+        get: operations["list_clients"];
+        put?: never;
+        /**
+         * Register an OAuth client.
+         * @description Requires `platform:admin` in a user's token. A confidential client gets a generated
+         *     `client_secret`, returned in this response only (stored hashed).
+         */
+        post: operations["create_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an OAuth client.
+         * @description Requires `platform:admin` in a user's token.
+         */
+        get: operations["get_client"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OAuth client.
+         * @description Requires `platform:admin` in a user's token. The client can no longer start sign-ins
+         *     or redeem codes.
+         */
+        delete: operations["delete_client"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OAuth client.
+         * @description Requires `platform:admin` in a user's token. Omitted fields stay as they are; a
+         *     `refresh_delivery` of `cookie` needs `allowed_origins` (422 otherwise).
+         */
+        patch: operations["update_client"];
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -1053,6 +1109,45 @@ export interface components {
              */
             new_password: string;
         };
+        /** @description 3-64 characters of a-z, 0-9 and `-`. */
+        ClientId: string;
+        /** @description 1-100 characters, not all blank, no control characters; stored trimmed. */
+        ClientName: string;
+        /**
+         * @description A registered client. Its secret, if any, is never shown again after creation.
+         * @example {
+         *       "client_id": "demo-spa",
+         *       "name": "Demo SPA",
+         *       "client_type": "public",
+         *       "redirect_uris": [
+         *         "http://127.0.0.1:5173/callback"
+         *       ],
+         *       "allowed_origins": [
+         *         "http://127.0.0.1:5173"
+         *       ],
+         *       "refresh_delivery": "cookie",
+         *       "first_party": true,
+         *       "post_logout_redirect_uris": [],
+         *       "created_at": "2026-12-03T12:00:00Z",
+         *       "updated_at": "2026-12-03T12:00:00Z"
+         *     }
+         */
+        ClientResponse: {
+            allowed_origins: string[];
+            client_id: string;
+            client_type: components["schemas"]["ClientType"];
+            /** Format: date-time */
+            created_at: string;
+            first_party: boolean;
+            name: string;
+            post_logout_redirect_uris: string[];
+            redirect_uris: string[];
+            refresh_delivery: components["schemas"]["RefreshDelivery"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        ClientType: "public" | "confidential";
         /**
          * @example {
          *       "name": "ci",
@@ -1068,6 +1163,42 @@ export interface components {
             name: components["schemas"]["ApiKeyName"];
             /** @description A subset of the caller's own scopes. */
             scopes: components["schemas"]["TenantScope"][];
+        };
+        /**
+         * @example {
+         *       "client_id": "demo-spa",
+         *       "name": "Demo SPA",
+         *       "client_type": "public",
+         *       "redirect_uris": [
+         *         "http://127.0.0.1:5173/callback"
+         *       ],
+         *       "allowed_origins": [
+         *         "http://127.0.0.1:5173"
+         *       ],
+         *       "refresh_delivery": "cookie",
+         *       "first_party": true
+         *     }
+         */
+        CreateClientRequest: {
+            /** @description Origins of the client's pages (CORS on `/oauth/*`, the refresh cookie's check). */
+            allowed_origins?: string[];
+            client_id: components["schemas"]["ClientId"];
+            client_type: components["schemas"]["ClientType"];
+            /** @description A first-party client skips the consent step. Default `false`. */
+            first_party?: boolean;
+            name: components["schemas"]["ClientName"];
+            /** @description Where `/oauth/logout` may send the user afterwards. */
+            post_logout_redirect_uris?: string[];
+            /**
+             * @description Where `/oauth/authorize` may send the user back: exact matches, https (http only to
+             *     127.0.0.1 or [::1], RFC 8252), no fragment.
+             */
+            redirect_uris: string[];
+            /**
+             * @description `cookie` keeps the refresh token out of JavaScript's reach; it needs
+             *     `allowed_origins`. Default `body`.
+             */
+            refresh_delivery?: components["schemas"]["RefreshDelivery"];
         };
         /**
          * @example {
@@ -1132,6 +1263,14 @@ export interface components {
         CreatedApiKey: components["schemas"]["ApiKeyResponse"] & {
             /** @description The key, `gk_<key_id>_<secret>`: send it as `X-API-Key`. Shown once, never again. */
             key: string;
+        };
+        /** @description The new client, and — for a confidential client, this once — its secret. */
+        CreatedClientResponse: components["schemas"]["ClientResponse"] & {
+            /**
+             * @description A confidential client's secret (`client_secret_basic` or `client_secret_post`), shown
+             *     only here; `null` for a public client.
+             */
+            client_secret: string | null;
         };
         CreatedInvitation: components["schemas"]["InvitationResponse"] & {
             /** @description The single-use token to send to the invitee: shown once, never again. */
@@ -1278,6 +1417,24 @@ export interface components {
                 /** @description The tenant the event belongs to. */
                 tenant_id: components["schemas"]["TenantId"];
                 user_agent: string | null;
+            }[];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        Page_ClientResponse: {
+            items: {
+                allowed_origins: string[];
+                client_id: string;
+                client_type: components["schemas"]["ClientType"];
+                /** Format: date-time */
+                created_at: string;
+                first_party: boolean;
+                name: string;
+                post_logout_redirect_uris: string[];
+                redirect_uris: string[];
+                refresh_delivery: components["schemas"]["RefreshDelivery"];
+                /** Format: date-time */
+                updated_at: string;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor: string | null;
@@ -1502,6 +1659,8 @@ export interface components {
             /** @description `ok` or `unavailable` */
             redis: string;
         };
+        /** @enum {string} */
+        RefreshDelivery: "body" | "cookie";
         /**
          * @description The refresh token grant (RFC 6749 §6): the presented token is spent and a new pair
          *     returned; presenting a spent one again revokes the session (reuse detection).
@@ -1695,6 +1854,22 @@ export interface components {
             scope: string;
             /** @description Always `Bearer`. */
             token_type: string;
+        };
+        /**
+         * @description The fields to change; the type and the secret are fixed at creation.
+         * @example {
+         *       "redirect_uris": [
+         *         "https://app.example.com/callback"
+         *       ]
+         *     }
+         */
+        UpdateClientRequest: {
+            allowed_origins?: string[];
+            first_party?: boolean;
+            name?: components["schemas"]["ClientName"];
+            post_logout_redirect_uris?: string[];
+            redirect_uris?: string[];
+            refresh_delivery?: components["schemas"]["RefreshDelivery"];
         };
         /**
          * @example {
@@ -2382,6 +2557,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many wrong current passwords: locked out for `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Overloaded; retry */
             503: {
                 headers: {
@@ -2676,6 +2864,530 @@ export interface operations {
                 headers: {
                     /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
                     "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_clients: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Clients, oldest first */
+            200: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ClientResponse"];
+                };
+            };
+            /** @description The query string is malformed */
+            400: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is out of bounds (e.g. `limit`, `cursor`) */
+            422: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClientRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedClientResponse"];
+                };
+            };
+            /** @description The body is not JSON of this shape (a field of the wrong type or missing) */
+            400: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A client with this `client_id` exists (`client-id-taken`) */
+            409: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Some fields are invalid: `errors` lists them */
+            422: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The OAuth client's `client_id`. */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client */
+            200: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientResponse"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this tenant */
+            404: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The OAuth client's `client_id`. */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this tenant */
+            404: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The OAuth client's `client_id`. */
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateClientRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientResponse"];
+                };
+            };
+            /** @description The body is not JSON of this shape (a field of the wrong type or missing) */
+            400: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this tenant */
+            404: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Some fields are invalid: `errors` lists them */
+            422: {
+                headers: {
                     /** @description The request's id, as the server logged it */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -4,6 +4,8 @@ use crate::config::Config;
 use auth::password::{HashParams, PasswordHasherPool};
 use auth::revocation::Affected;
 use domain::{BuiltinRole, DisplayName, Email, NewPassword, Slug, TenantId, TenantName, UserId};
+use domain::{ClientId, ClientName, ClientType, RefreshDelivery};
+use persistence::repo::oauth_clients::{self, NewOAuthClient};
 use persistence::repo::{memberships, roles, tenants, users};
 use persistence::{Mode, PersistenceError, TenantTx, Tx};
 use persistence::{PgPool, PoolSettings};
@@ -77,6 +79,7 @@ pub async fn create_platform_admin(
 /// The demo tenant `demo` with one user per built-in role. Idempotent.
 pub async fn seed_demo(config: &Config) -> Result<Vec<(String, String, &'static str)>, CliError> {
     let db = pool(config)?;
+    seed_clients(config, &db).await?;
     let hasher = hasher(config)?;
     let slug = Slug::parse("demo")?;
     let found = tenants::find_by_slug(&Tx::global(&db, Mode::ReadOnly).await?, "demo").await?;
@@ -189,4 +192,123 @@ pub async fn set_user_disabled(
             "enabled"
         }
     ))
+}
+
+/// An OAuth client as `gatehouse create-client` and the seed register it.
+pub struct ClientSpec {
+    pub client_id: String,
+    pub name: String,
+    pub client_type: ClientType,
+    pub redirect_uris: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub refresh_delivery: RefreshDelivery,
+    pub first_party: bool,
+    pub post_logout_redirect_uris: Vec<String>,
+}
+
+/// The row of `spec`, its URIs normalised, with a new secret for a confidential client.
+fn client_row(spec: &ClientSpec) -> Result<(ClientRow, Option<String>), CliError> {
+    let invalid = |e: crate::error::ApiError| CliError::Refused(e.to_string());
+    let secret = (spec.client_type == ClientType::Confidential).then(|| auth::random::token(32));
+    let row = ClientRow {
+        client_id: ClientId::parse(&spec.client_id)?,
+        name: ClientName::parse(&spec.name)?,
+        secret_hash: secret.as_deref().map(auth::api_key::hash_secret),
+        redirect_uris: crate::validate::normalise_redirect_uris(&spec.redirect_uris)
+            .map_err(invalid)?,
+        allowed_origins: crate::validate::normalise_origins(&spec.allowed_origins)
+            .map_err(invalid)?,
+        post_logout_redirect_uris: crate::validate::normalise_redirect_uris(
+            &spec.post_logout_redirect_uris,
+        )
+        .map_err(invalid)?,
+    };
+    if spec.redirect_uris.is_empty() {
+        return Err(CliError::Refused("a client needs a redirect URI".into()));
+    }
+    if spec.refresh_delivery == RefreshDelivery::Cookie && row.allowed_origins.is_empty() {
+        return Err(CliError::Refused(
+            "a client with refresh_delivery=cookie needs an origin (--origin)".into(),
+        ));
+    }
+    Ok((row, secret))
+}
+
+struct ClientRow {
+    client_id: ClientId,
+    name: ClientName,
+    secret_hash: Option<String>,
+    redirect_uris: Vec<String>,
+    allowed_origins: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+}
+
+impl ClientRow {
+    fn new_client<'a>(&'a self, spec: &ClientSpec) -> NewOAuthClient<'a> {
+        NewOAuthClient {
+            id: uuid::Uuid::now_v7(),
+            client_id: self.client_id.as_str(),
+            name: self.name.as_str(),
+            client_type: spec.client_type,
+            secret_hash: self.secret_hash.as_deref(),
+            redirect_uris: &self.redirect_uris,
+            allowed_origins: &self.allowed_origins,
+            refresh_delivery: spec.refresh_delivery,
+            first_party: spec.first_party,
+            post_logout_redirect_uris: &self.post_logout_redirect_uris,
+        }
+    }
+}
+
+/// Registers an OAuth client; returns a confidential client's secret (shown once).
+pub async fn create_client(config: &Config, spec: &ClientSpec) -> Result<Option<String>, CliError> {
+    let (row, secret) = client_row(spec)?;
+    let db = pool(config)?;
+    let tx = Tx::global(&db, Mode::ReadWrite).await?;
+    match oauth_clients::insert(&tx, &row.new_client(spec)).await {
+        Err(PersistenceError::Conflict(_)) => Err(CliError::Refused(format!(
+            "a client `{}` exists already",
+            spec.client_id
+        ))),
+        other => {
+            other?;
+            tx.commit().await?;
+            Ok(secret)
+        }
+    }
+}
+
+/// The two clients of a development set-up (SPEC §11): Swagger UI's, and the demo SPA's.
+/// Registered unless present.
+async fn seed_clients(config: &Config, db: &PgPool) -> Result<(), CliError> {
+    let public_url = config.issuer();
+    let demo_spa = "http://127.0.0.1:5173";
+    let specs = [
+        ClientSpec {
+            client_id: "swagger".into(),
+            name: "Swagger UI".into(),
+            client_type: ClientType::Public,
+            redirect_uris: vec![format!("{public_url}/docs/oauth2-redirect.html")],
+            allowed_origins: vec![public_url.clone()],
+            refresh_delivery: RefreshDelivery::Body,
+            first_party: true,
+            post_logout_redirect_uris: vec![],
+        },
+        ClientSpec {
+            client_id: "demo-spa".into(),
+            name: "Demo SPA".into(),
+            client_type: ClientType::Public,
+            redirect_uris: vec![format!("{demo_spa}/callback")],
+            allowed_origins: vec![demo_spa.into()],
+            refresh_delivery: RefreshDelivery::Cookie,
+            first_party: true,
+            post_logout_redirect_uris: vec![format!("{demo_spa}/")],
+        },
+    ];
+    let tx = Tx::global(db, Mode::ReadWrite).await?;
+    for spec in &specs {
+        let (row, _) = client_row(spec)?;
+        oauth_clients::insert_if_absent(&tx, &row.new_client(spec)).await?;
+    }
+    Ok(tx.commit().await?)
 }

@@ -243,6 +243,10 @@ impl From<PersistenceError> for ApiError {
                     Unique::RoleName => {
                         (ProblemKind::RoleNameTaken, "a role with this name exists")
                     }
+                    Unique::ClientId => (
+                        ProblemKind::ClientIdTaken,
+                        "a client with this client_id exists",
+                    ),
                     Unique::Other => (
                         ProblemKind::Conflict,
                         "a resource with these values already exists",

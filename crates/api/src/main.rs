@@ -33,8 +33,35 @@ enum Command {
         #[arg(long, default_value = "Platform admin")]
         display_name: String,
     },
-    /// Seed the demo tenant `demo` with one user per built-in role (idempotent).
+    /// Seed the demo tenant `demo` with one user per built-in role, and register the
+    /// `swagger` and `demo-spa` OAuth clients (idempotent).
     SeedDemo,
+    /// Register an OAuth client (SPEC §11); a confidential client's secret is printed once.
+    CreateClient {
+        /// 3-64 of a-z, 0-9 and `-`.
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: String,
+        /// `public` (a browser or native app) or `confidential` (a server holding a secret).
+        #[arg(long = "type", default_value = "public", value_parser = ["public", "confidential"])]
+        client_type: String,
+        /// Repeat for several: exact matches, https (http only to 127.0.0.1 or [::1]).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Origins of the client's pages (CORS, the refresh cookie's check). Repeatable.
+        #[arg(long = "origin")]
+        allowed_origins: Vec<String>,
+        /// `body`, or `cookie` (the refresh token in an HttpOnly cookie; needs --origin).
+        #[arg(long, default_value = "body", value_parser = ["body", "cookie"])]
+        refresh_delivery: String,
+        /// Skip the consent step.
+        #[arg(long)]
+        first_party: bool,
+        /// Where logout may return to. Repeatable.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+    },
     /// Disable a user everywhere (revokes their sessions and tokens at once), or re-enable.
     DisableUser {
         #[arg(long)]
@@ -100,6 +127,37 @@ fn main() -> ExitCode {
                     "{}",
                     cli::set_user_disabled(&config, &email, !enable).await?
                 );
+                Ok(())
+            }
+            Command::CreateClient {
+                client_id,
+                name,
+                client_type,
+                redirect_uris,
+                allowed_origins,
+                refresh_delivery,
+                first_party,
+                post_logout_redirect_uris,
+            } => {
+                let spec = cli::ClientSpec {
+                    client_type: domain::ClientType::parse(&client_type)
+                        .ok_or("--type is public or confidential")?,
+                    refresh_delivery: domain::RefreshDelivery::parse(&refresh_delivery)
+                        .ok_or("--refresh-delivery is body or cookie")?,
+                    client_id,
+                    name,
+                    redirect_uris,
+                    allowed_origins,
+                    first_party,
+                    post_logout_redirect_uris,
+                };
+                match cli::create_client(&config, &spec).await? {
+                    Some(secret) => println!(
+                        "client `{}` registered; its secret (shown once): {secret}",
+                        spec.client_id
+                    ),
+                    None => println!("client `{}` registered", spec.client_id),
+                }
                 Ok(())
             }
             Command::SeedDemo => {

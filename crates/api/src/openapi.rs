@@ -276,6 +276,7 @@ fn describe_path_parameters(path: &str, operation: &mut Operation) {
             "project_id" => "The project's id.",
             "task_id" => "The task's id (within the project of the path).",
             "session_id" => "One of the caller's sessions (`GET /api/v1/me/sessions`).",
+            "client_id" => "The OAuth client's `client_id`.",
             _ => continue,
         };
         parameter.description = Some(description.into());

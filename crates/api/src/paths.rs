@@ -44,3 +44,8 @@ pub struct SessionPath {
 pub struct TenantPath {
     pub tenant_id: TenantId,
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ClientPath {
+    pub client_id: String,
+}

@@ -92,6 +92,8 @@ problem_kinds! {
         "An account with this email exists. Sign in instead, or reset the password.";
     RoleNameTaken => "role-name-taken", 409, "Role name taken",
         "This tenant already has a role with this name.";
+    ClientIdTaken => "client-id-taken", 409, "Client id taken",
+        "An OAuth client with this `client_id` is registered already.";
     AlreadyMember => "already-member", 409, "Already a member",
         "The account is already a member of this tenant.";
     LastOwner => "last-owner", 409, "Last owner",

@@ -141,6 +141,11 @@ route_table! {
         get "/api/v1/platform/tenants" => platform::list_all_tenants, Scopes(&[PlatformAdmin]);
         post "/api/v1/platform/tenants/{tenant_id}/suspend" => platform::suspend_tenant, Scopes(&[PlatformAdmin]);
         post "/api/v1/platform/tenants/{tenant_id}/activate" => platform::activate_tenant, Scopes(&[PlatformAdmin]);
+        get "/api/v1/platform/clients" => clients::list_clients, Scopes(&[PlatformAdmin]);
+        post "/api/v1/platform/clients" => clients::create_client, Scopes(&[PlatformAdmin]);
+        get "/api/v1/platform/clients/{client_id}" => clients::get_client, Scopes(&[PlatformAdmin]);
+        patch "/api/v1/platform/clients/{client_id}" => clients::update_client, Scopes(&[PlatformAdmin]);
+        delete "/api/v1/platform/clients/{client_id}" => clients::delete_client, Scopes(&[PlatformAdmin]);
     }
 
     tenant {

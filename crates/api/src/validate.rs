@@ -63,6 +63,12 @@ pub fn invalid(errors: ValidationErrors) -> ApiError {
     ApiError::Validation(fields)
 }
 
+/// One struct-level rule's failure (its code names the field) as a 422.
+pub fn invalid_one(error: validator::ValidationError) -> ApiError {
+    let message = error.message.as_deref().unwrap_or(&error.code).to_owned();
+    ApiError::validation(error.code.into_owned(), message)
+}
+
 /// The struct-level rules (`#[validate(schema(..))]`) that `validator` files under
 /// `__all__`; ours name their field in the error's code.
 const STRUCT_LEVEL: &str = "__all__";
@@ -137,6 +143,64 @@ pub fn slug(raw: &str) -> Result<(), validator::ValidationError> {
 
 pub fn email(raw: &str) -> Result<(), validator::ValidationError> {
     rule(Email::parse(raw))
+}
+
+pub fn client_id(raw: &str) -> Result<(), validator::ValidationError> {
+    rule(domain::ClientId::parse(raw))
+}
+
+pub fn client_name(raw: &str) -> Result<(), validator::ValidationError> {
+    rule(domain::ClientName::parse(raw))
+}
+
+pub fn redirect_uris(uris: &[String]) -> Result<(), validator::ValidationError> {
+    rule(normalised(
+        uris,
+        domain::RedirectUri::parse,
+        domain::RedirectUri::as_str,
+    ))
+}
+
+pub fn origins(origins: &[String]) -> Result<(), validator::ValidationError> {
+    rule(normalised(
+        origins,
+        domain::ClientOrigin::parse,
+        domain::ClientOrigin::as_str,
+    ))
+}
+
+/// Redirect URIs as stored and compared: normalised, each once.
+pub fn normalise_redirect_uris(uris: &[String]) -> Result<Vec<String>, ApiError> {
+    Ok(normalised(
+        uris,
+        domain::RedirectUri::parse,
+        domain::RedirectUri::as_str,
+    )?)
+}
+
+/// Origins as stored and compared: normalised, each once.
+pub fn normalise_origins(origins: &[String]) -> Result<Vec<String>, ApiError> {
+    Ok(normalised(
+        origins,
+        domain::ClientOrigin::parse,
+        domain::ClientOrigin::as_str,
+    )?)
+}
+
+fn normalised<T>(
+    raw: &[String],
+    parse: fn(&str) -> Result<T, domain::ValidationError>,
+    text: fn(&T) -> &str,
+) -> Result<Vec<String>, domain::ValidationError> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for item in raw {
+        let value = parse(item)?;
+        let value = text(&value).to_owned();
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
 }
 
 /// A new password, judged against the other things the person typed (a struct-level rule:

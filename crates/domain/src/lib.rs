@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod client;
 pub mod email;
 pub mod error;
 pub mod ids;
@@ -17,10 +18,11 @@ pub mod slug;
 pub mod status;
 
 pub use catalog::*;
+pub use client::{ClientId, ClientOrigin, RedirectUri};
 pub use email::Email;
 pub use error::ValidationError;
 pub use names::{
-    ApiKeyName, Description, DisplayName, ProjectName, RoleName, TaskTitle, TenantName,
+    ApiKeyName, ClientName, Description, DisplayName, ProjectName, RoleName, TaskTitle, TenantName,
 };
 pub use password::NewPassword;
 pub use permission::ScopeSet;
@@ -28,4 +30,4 @@ pub use permission::ScopeSet;
 pub use permission::TenantScope;
 pub use role::BuiltinRole;
 pub use slug::Slug;
-pub use status::{MembershipStatus, TenantStatus, UserStatus};
+pub use status::{ClientType, MembershipStatus, RefreshDelivery, TenantStatus, UserStatus};

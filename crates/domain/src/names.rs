@@ -53,6 +53,10 @@ bounded_name!(
     /// An API key's label: 1 to 100 characters.
     ApiKeyName, "name", 100
 );
+bounded_name!(
+    /// An OAuth client's name, shown on the consent step: 1 to 100 characters.
+    ClientName, "name", 100
+);
 
 /// Free text describing a resource: at most 2000 characters, may be empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -434,6 +438,12 @@ mod schema {
     );
     text_schema!(
         ApiKeyName,
+        100,
+        name_pattern(""),
+        "1-100 characters, not all blank, no control characters; stored trimmed."
+    );
+    text_schema!(
+        ClientName,
         100,
         name_pattern(""),
         "1-100 characters, not all blank, no control characters; stored trimmed."

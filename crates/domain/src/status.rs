@@ -51,6 +51,9 @@ macro_rules! text_enum {
 text_enum!(TenantStatus { Active => "active", Suspended => "suspended" });
 text_enum!(UserStatus { Active => "active", Disabled => "disabled" });
 text_enum!(MembershipStatus { Active => "active", Disabled => "disabled" });
+// OAuth clients (SPEC §11): whether a client holds a secret, and where its refresh token goes.
+text_enum!(ClientType { Public => "public", Confidential => "confidential" });
+text_enum!(RefreshDelivery { Body => "body", Cookie => "cookie" });
 
 #[cfg(test)]
 mod tests {

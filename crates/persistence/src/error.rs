@@ -31,6 +31,7 @@ pub enum Unique {
     TenantSlug,
     UserEmail,
     RoleName,
+    ClientId,
     /// A constraint with no meaning of its own to a client (a primary key, a token hash).
     Other,
 }
@@ -41,6 +42,7 @@ impl Unique {
             Some("tenants_slug_key") => Unique::TenantSlug,
             Some("users_email_key") => Unique::UserEmail,
             Some("roles_tenant_id_name_key") => Unique::RoleName,
+            Some("oauth_clients_client_id_key") => Unique::ClientId,
             _ => Unique::Other,
         }
     }

@@ -70,6 +70,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    oauth_clients (id) {
+        id -> Uuid,
+        client_id -> Text,
+        name -> Text,
+        client_type -> Text,
+        secret_hash -> Nullable<Text>,
+        redirect_uris -> Array<Text>,
+        allowed_origins -> Array<Text>,
+        refresh_delivery -> Text,
+        first_party -> Bool,
+        post_logout_redirect_uris -> Array<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     projects (id) {
         id -> Uuid,
         tenant_id -> Uuid,
@@ -155,6 +172,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     membership_roles,
     memberships,
+    oauth_clients,
     projects,
     redis_epochs,
     roles,

@@ -18,6 +18,7 @@ mod oauth_refresh;
 mod oauth_token;
 mod openapi;
 mod platform;
+mod platform_clients;
 mod problems;
 mod redis_loss;
 mod revocation_mirror;

@@ -174,6 +174,7 @@ impl fmt::Debug for ChangePasswordRequest {
         (status = 204, description = "Changed; other sessions revoked"),
         (status = 403, description = "The current password is wrong", body = Problem),
         (status = 422, description = "The new password breaks the policy", body = Problem),
+        (status = 429, description = "Too many wrong current passwords: locked out for `Retry-After` seconds", body = Problem),
         (status = 503, description = "Overloaded; retry", body = Problem),
     ))]
 pub async fn change_password(

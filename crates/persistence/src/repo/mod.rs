@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod invitations;
 pub mod memberships;
+pub mod oauth_clients;
 pub mod projects;
 pub mod redis_epochs;
 pub mod roles;
