@@ -23,6 +23,7 @@
 //!
 //! | `<p>rl:<scope>:<client>` | string | GCRA theoretical arrival time of one client's requests of one kind (`rate_limit`) | the limit's period |
 //! | `<p>lock:<flow>:<digest>` | hash | failed guesses at one account in one flow, and its lock (`rate_limit::Lockout`) | the lockout window |
+//! | `<p>{code:<hash>}` | hash | an authorization code's `grant` (JSON), once redeemed `used` and the `sid` it started (`authorization_code`) | 60 s unredeemed, 10 min once redeemed |
 //! | `<p>apikey:revoked:<id>` | string | an API key revoked on some instance: every instance's cache drops it | twice the key cache TTL |
 //!
 //! Revocations are also published on the channel `<p>revocations` (see `revocation`).
@@ -113,6 +114,11 @@ impl Keys<'_> {
 
     pub fn rate_limit(&self, scope: &str, client: &str) -> String {
         self.key(&format!("rl:{scope}:{client}"))
+    }
+
+    /// One authorization code, by the hash of its text.
+    pub fn authorization_code(&self, code_hash: &str) -> String {
+        self.key(&format!("{{code:{code_hash}}}"))
     }
 
     pub fn lockout(&self, flow: &str, subject_digest: &str) -> String {

@@ -2,10 +2,12 @@
 //! sessions and revocation lists in Redis. Knows nothing of HTTP or of the database.
 
 pub mod api_key;
+pub mod authorization_code;
 pub mod error;
 pub mod invitation;
 pub mod keys;
 pub mod password;
+pub mod pkce;
 pub mod random;
 pub mod rate_limit;
 pub mod redis_store;

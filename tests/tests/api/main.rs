@@ -3,6 +3,7 @@
 
 mod abuse;
 mod access_tokens;
+mod authorization_codes;
 mod authorization_matrix;
 mod config;
 mod database_roles;
