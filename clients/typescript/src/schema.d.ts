@@ -1079,6 +1079,29 @@ export interface components {
         };
         /** Format: uuid */
         AuditEventId: string;
+        /**
+         * @description The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.5): the code
+         *     from `/oauth/authorize`, the same `redirect_uri`, and the verifier of its challenge. A
+         *     confidential client authenticates with `Authorization: Basic` or `client_secret`.
+         */
+        AuthorizationCodeGrantRequest: {
+            /** @description Required unless the client authenticates with `Authorization: Basic`. */
+            client_id?: components["schemas"]["ClientId"];
+            /**
+             * Format: password
+             * @description `client_secret_post`, for confidential clients that do not use Basic.
+             */
+            client_secret?: string;
+            code: string;
+            /** @description RFC 7636 §4.1: 43-128 unreserved characters. */
+            code_verifier: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            grant_type: "authorization_code";
+            redirect_uri: string;
+        };
         /** @description RFC 8414 authorization server metadata. */
         AuthorizationServerMetadata: {
             grant_types_supported: string[];
@@ -1831,7 +1854,7 @@ export interface components {
          * @description `POST /oauth/token`: one form per grant type, told apart by `grant_type` (RFC 6749
          *     §4.3.2 and §6). Another `grant_type` is `unsupported_grant_type`.
          */
-        TokenRequest: components["schemas"]["PasswordGrantRequest"] | components["schemas"]["RefreshTokenGrantRequest"];
+        TokenRequest: components["schemas"]["AuthorizationCodeGrantRequest"] | components["schemas"]["PasswordGrantRequest"] | components["schemas"]["RefreshTokenGrantRequest"];
         /**
          * @description RFC 6749 §5.1 successful token response.
          * @example {
@@ -7584,6 +7607,19 @@ export interface operations {
             /** @description `invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope` */
             400: {
                 headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorBody"];
+                };
+            };
+            /** @description `invalid_client`: the client is unknown or failed to authenticate */
+            401: {
+                headers: {
+                    /** @description `Basic realm="gatehouse"` (RFC 6749 §5.2) */
+                    "WWW-Authenticate"?: string;
                     /** @description The request's id, as the server logged it */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

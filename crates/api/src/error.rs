@@ -345,6 +345,8 @@ impl Validator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthErrorCode {
     InvalidRequest,
+    /// §5.2: the client is unknown or failed to authenticate (401).
+    InvalidClient,
     InvalidGrant,
     UnsupportedGrantType,
     InvalidScope,
@@ -362,6 +364,7 @@ impl OAuthErrorCode {
     fn as_str(self) -> &'static str {
         match self {
             OAuthErrorCode::InvalidRequest => "invalid_request",
+            OAuthErrorCode::InvalidClient => "invalid_client",
             OAuthErrorCode::InvalidGrant => "invalid_grant",
             OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorCode::InvalidScope => "invalid_scope",
@@ -440,6 +443,7 @@ impl ResponseError for OAuthError {
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             OAuthErrorCode::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -452,6 +456,10 @@ impl ResponseError for OAuthError {
         match self.code {
             OAuthErrorCode::TemporarilyUnavailable => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            // §5.2: a 401 names the scheme the client may authenticate with.
+            OAuthErrorCode::InvalidClient => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="gatehouse""#));
             }
             OAuthErrorCode::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.max(1).to_string()));

@@ -22,6 +22,8 @@ pub struct AppState {
     pub api_keys: crate::api_keys::ApiKeys,
     pub rate_limiter: auth::rate_limit::RateLimiter,
     pub lockout: auth::rate_limit::Lockout,
+    /// Authorization codes between `/oauth/authorize` and the token endpoint.
+    pub codes: auth::authorization_code::CodeStore,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -50,6 +52,7 @@ impl AppState {
         Ok(Self {
             config: Arc::new(config),
             db,
+            codes: auth::authorization_code::CodeStore::new(redis.clone()),
             redis,
             hasher,
             keys: Arc::new(keys),
@@ -99,6 +102,7 @@ impl AppState {
                     redis_parts(config, &redis, &self.revocations);
                 Self {
                     db,
+                    codes: auth::authorization_code::CodeStore::new(redis.clone()),
                     redis,
                     sessions,
                     rate_limiter,

@@ -110,13 +110,13 @@ pub fn pair_json(
     serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// Starts a session and returns its first pair.
+/// Starts a session and returns it with its first pair.
 pub async fn start_session(
     state: &AppState,
     issued: IssueTime,
     session: NewSession,
     scopes: ScopeSet,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<(SessionId, Vec<u8>), ApiError> {
     let sid = SessionId::new();
     let refresh_token = SessionStore::new_refresh_token(sid);
     state.sessions.create(sid, &session, &refresh_token).await?;
@@ -126,7 +126,7 @@ pub async fn start_session(
         scopes,
         sid,
     };
-    pair_json(state, issued, grant, refresh_token)
+    Ok((sid, pair_json(state, issued, grant, refresh_token)?))
 }
 
 /// A response carrying tokens: never cached (RFC 6749 §5.1).

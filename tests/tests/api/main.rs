@@ -15,6 +15,7 @@ mod hardening;
 mod health;
 mod log_hygiene;
 mod me;
+mod oauth_code_grant;
 mod oauth_refresh;
 mod oauth_token;
 mod openapi;

@@ -115,7 +115,7 @@ async fn optionality_descriptions_and_grant_schemas_are_exact() {
         mapping["refresh_token"],
         "#/components/schemas/RefreshTokenGrantRequest"
     );
-    assert_eq!(token["oneOf"].as_array().unwrap().len(), 2);
+    assert_eq!(token["oneOf"].as_array().unwrap().len(), 3);
     for (grant, fields) in [
         (
             "PasswordGrantRequest",

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod client;
 pub mod clients;
+pub mod code_grant;
 pub mod health;
 pub mod invitations;
 pub mod me;

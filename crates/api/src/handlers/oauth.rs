@@ -7,6 +7,7 @@
 use crate::error::ApiError;
 use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
 use crate::handlers::client::ClientInfo;
+use crate::handlers::code_grant;
 use crate::state::AppState;
 use crate::tokens::{
     self, IssueTime, TokenGrant, TokenResponse, available_scopes, token_http_response,
@@ -38,11 +39,58 @@ const BAD_CREDENTIALS: &str = "the email or password is incorrect";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 #[schema(discriminator(property_name = "grant_type", mapping(
+    ("authorization_code" = "#/components/schemas/AuthorizationCodeGrantRequest"),
     ("password" = "#/components/schemas/PasswordGrantRequest"),
     ("refresh_token" = "#/components/schemas/RefreshTokenGrantRequest"))))]
 pub enum TokenRequest {
+    AuthorizationCode(AuthorizationCodeGrantRequest),
     Password(PasswordGrantRequest),
     RefreshToken(RefreshTokenGrantRequest),
+}
+
+/// The authorization code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.5): the code
+/// from `/oauth/authorize`, the same `redirect_uri`, and the verifier of its challenge. A
+/// confidential client authenticates with `Authorization: Basic` or `client_secret`.
+#[derive(Deserialize, ToSchema, Validate)]
+pub struct AuthorizationCodeGrantRequest {
+    #[schema(inline)]
+    pub grant_type: AuthorizationCodeGrantType,
+    #[schema(min_length = 1, max_length = 128)]
+    #[validate(length(max = 128, message = "is not a code"))]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 2000)]
+    #[validate(length(max = 2000, message = "is too long"))]
+    pub redirect_uri: String,
+    /// Required unless the client authenticates with `Authorization: Basic`.
+    #[schema(value_type = Option<domain::ClientId>)]
+    #[validate(length(max = 64, message = "is not a client id"))]
+    pub client_id: Option<String>,
+    /// RFC 7636 §4.1: 43-128 unreserved characters.
+    #[schema(
+        min_length = 43,
+        max_length = 128,
+        pattern = "^[A-Za-z0-9._~-]{43,128}$"
+    )]
+    #[validate(length(min = 43, max = 128, message = "must be 43-128 characters (RFC 7636)"))]
+    pub code_verifier: String,
+    /// `client_secret_post`, for confidential clients that do not use Basic.
+    #[schema(max_length = 256, format = "password")]
+    #[validate(length(max = 256, message = "is too long"))]
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationCodeGrantType {
+    AuthorizationCode,
+}
+
+impl std::fmt::Debug for AuthorizationCodeGrantRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationCodeGrantRequest")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The resource owner password credentials grant (RFC 6749 §4.3.2): first-party clients
@@ -121,6 +169,7 @@ impl TokenRequest {
     /// `unsupported_grant_type` and a missing field names itself (`invalid_request`).
     fn read(form: Form) -> Result<Self, OAuthError> {
         match form.get("grant_type") {
+            Some("authorization_code") => Ok(TokenRequest::AuthorizationCode(form.parse()?)),
             Some("password") => Ok(TokenRequest::Password(form.parse()?)),
             Some("refresh_token") => Ok(TokenRequest::RefreshToken(form.parse()?)),
             Some(other) => Err(OAuthError::new(
@@ -152,6 +201,11 @@ pub struct RevokeRequest {
 /// parameters ignored, repeated or not).
 const TOKEN_PARAMETERS: &[&str] = &[
     "grant_type",
+    "code",
+    "redirect_uri",
+    "client_id",
+    "code_verifier",
+    "client_secret",
     "username",
     "password",
     "refresh_token",
@@ -238,6 +292,8 @@ fn requested_scopes(scope: &Option<String>) -> Result<Option<ScopeSet>, OAuthErr
     responses(
         (status = 200, description = "A new token pair (`Cache-Control: no-store`)", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: the client is unknown or failed to authenticate", body = OAuthErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"gatehouse\"` (RFC 6749 §5.2)"))),
         (status = 429, description = "Too many requests from this client, or failed logins for this username", body = OAuthErrorBody),
         (status = 503, description = "Overloaded or a dependency is down; retry after `Retry-After`", body = OAuthErrorBody),
     ))]
@@ -249,6 +305,9 @@ pub async fn issue_token(
 ) -> Result<HttpResponse, OAuthError> {
     client.rate_limit(&state, "token").await?;
     match TokenRequest::read(Form::read(&req, &body, TOKEN_PARAMETERS)?)? {
+        TokenRequest::AuthorizationCode(params) => {
+            code_grant::authorization_code_grant(&state, req.headers(), &params, &client).await
+        }
         TokenRequest::Password(params) => password_grant(&state, &params, &client).await,
         TokenRequest::RefreshToken(params) => refresh_grant(&state, &params).await,
     }
@@ -362,7 +421,7 @@ async fn password_grant(
     };
     let tenant = grant.map(|g| g.tenant.id);
     let scopes = policy::token_scopes(requested, available_scopes(&user, grant));
-    let pair = tokens::start_session(
+    let (_, pair) = tokens::start_session(
         state,
         issued,
         NewSession {
