@@ -6,18 +6,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// A `code_challenge` as sent to the authorization endpoint: the unpadded base64url of a
-/// SHA-256 digest, so exactly 43 characters of the base64url alphabet.
-pub fn is_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && URL_SAFE_NO_PAD
-            .decode(challenge)
-            .is_ok_and(|digest| digest.len() == 32)
-}
-
 /// A `code_verifier` as RFC 7636 §4.1 defines it: 43 to 128 unreserved characters.
 pub fn is_verifier(verifier: &str) -> bool {
     (43..=128).contains(&verifier.len())
@@ -54,7 +42,7 @@ mod tests {
     fn the_rfcs_example_verifies() {
         assert_eq!(challenge_of(VERIFIER), CHALLENGE);
         assert!(verifies(VERIFIER, CHALLENGE));
-        assert!(is_challenge(CHALLENGE));
+        assert!(domain::authorize::is_s256_challenge(CHALLENGE));
     }
 
     #[test]
@@ -78,10 +66,15 @@ mod tests {
 
     #[test]
     fn challenges_are_sha256_digests() {
-        assert!(!is_challenge(&CHALLENGE[..42]));
-        assert!(!is_challenge(&format!("{}=", &CHALLENGE[..42])));
-        assert!(!is_challenge(
+        use domain::authorize::is_s256_challenge;
+        assert!(!is_s256_challenge(&CHALLENGE[..42]));
+        assert!(!is_s256_challenge(&format!("{}=", &CHALLENGE[..42])));
+        assert!(!is_s256_challenge(
             "plain-challenges-are-not-accepted-here-at-all"
         ));
+        // Every challenge of a verifier is one.
+        for n in 43..60 {
+            assert!(is_s256_challenge(&challenge_of(&"v".repeat(n))));
+        }
     }
 }

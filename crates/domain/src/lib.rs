@@ -4,6 +4,7 @@
 //! Nothing in here performs I/O; every other crate depends on this one.
 
 pub mod audit;
+pub mod authorize;
 pub mod catalog;
 pub mod client;
 pub mod email;
