@@ -364,6 +364,24 @@ pub fn header_of(token: &str) -> serde_json::Value {
 }
 
 impl TestApp {
+    /// A platform operator (made with the CLI, as an operator would) and their token.
+    pub async fn platform_admin(&self) -> Tokens {
+        let env = self.env.clone();
+        let config = api::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
+        let password = "an operator's long passphrase";
+        api::cli::create_platform_admin(&config, "root@example.com", password, "Root")
+            .await
+            .unwrap();
+        let root = Account {
+            email: "root@example.com".into(),
+            password: password.into(),
+            user_id: String::new(),
+            tenant_id: String::new(),
+            slug: String::new(),
+        };
+        self.login(&root, &[]).await
+    }
+
     /// The id of the tenant's role named `name`.
     pub async fn role_id(&self, token: &str, tenant: &str, name: &str) -> String {
         let roles: serde_json::Value = self

@@ -2206,7 +2206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The bearer token is another user's */
+            /** @description The bearer token is another user's (`invitation-mismatch`), or the tenant is suspended (`tenant-suspended`) */
             403: {
                 headers: {
                     /** @description The request's id, as the server logged it */

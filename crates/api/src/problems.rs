@@ -77,6 +77,9 @@ problem_kinds! {
     InvitationMismatch => "invitation-mismatch", 403, "Invitation for another account",
         "The invitation was issued to an email that belongs to another account. Sign in as \
          that account, or accept without a token to create it.";
+    TenantSuspended => "tenant-suspended", 403, "Tenant suspended",
+        "The tenant is suspended by the platform's operators: it gains no members and its \
+         tokens are refused until it is active again.";
     IncorrectPassword => "incorrect-password", 403, "Current password incorrect",
         "The current password sent with a password change is not the account's. Repeated \
          failures lock the change out for a while.";

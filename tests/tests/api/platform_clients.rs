@@ -1,25 +1,8 @@
 //! OAuth clients (SPEC §11): registered by platform admins over the API and the CLI.
 
-use gatehouse_tests::{Account, TestApp, Tokens};
+use gatehouse_tests::TestApp;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn platform_admin(app: &TestApp) -> Tokens {
-    let env = app.env.clone();
-    let config = api::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
-    let password = "an operator's long passphrase";
-    api::cli::create_platform_admin(&config, "root@example.com", password, "Root")
-        .await
-        .unwrap();
-    let root = Account {
-        email: "root@example.com".into(),
-        password: password.into(),
-        user_id: String::new(),
-        tenant_id: String::new(),
-        slug: String::new(),
-    };
-    app.login(&root, &[]).await
-}
 
 fn spa(client_id: &str) -> Value {
     json!({
@@ -45,7 +28,7 @@ async fn send(
 #[tokio::test]
 async fn a_public_client_is_registered_read_changed_and_deleted() {
     let app = TestApp::spawn().await;
-    let root = platform_admin(&app).await;
+    let root = app.platform_admin().await;
     let (status, created) = send(
         &app,
         Method::POST,
@@ -119,7 +102,7 @@ async fn a_public_client_is_registered_read_changed_and_deleted() {
 #[tokio::test]
 async fn a_confidential_clients_secret_is_shown_once_and_stored_hashed() {
     let app = TestApp::spawn().await;
-    let root = platform_admin(&app).await;
+    let root = app.platform_admin().await;
     let mut body = spa("backend");
     body["client_type"] = json!("confidential");
     body["refresh_delivery"] = json!("body");
@@ -165,7 +148,7 @@ async fn a_confidential_clients_secret_is_shown_once_and_stored_hashed() {
 #[tokio::test]
 async fn registrations_that_would_be_unsafe_are_refused() {
     let app = TestApp::spawn().await;
-    let root = platform_admin(&app).await;
+    let root = app.platform_admin().await;
     let cases = [
         ("client_id", json!({"client_id": "Bad_Id"})),
         (
@@ -277,7 +260,7 @@ async fn the_cli_registers_clients_and_the_seed_adds_swagger_and_the_demo_spa_on
 
     api::cli::seed_demo(&config).await.unwrap();
     api::cli::seed_demo(&config).await.unwrap();
-    let root = platform_admin(&app).await;
+    let root = app.platform_admin().await;
     let (_, listed) = send(
         &app,
         Method::GET,

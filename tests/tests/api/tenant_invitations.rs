@@ -201,3 +201,48 @@ async fn another_tenants_invitation_cannot_be_revoked() {
         404
     );
 }
+
+/// A suspended tenant gains no members: its invitations cannot be accepted until it is
+/// active again (they are not spent by the attempt).
+#[tokio::test]
+async fn an_invitation_into_a_suspended_tenant_is_refused() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let owner = app.login(&ada, &[]).await;
+    let token = app
+        .invite(&owner, &ada.tenant_id, "grace@example.com", &["member"])
+        .await;
+    let root = app.platform_admin().await;
+    let platform = format!("/api/v1/platform/tenants/{}", ada.tenant_id);
+    let suspend = app
+        .send_with(
+            Method::POST,
+            &format!("{platform}/suspend"),
+            &root.access,
+            None,
+        )
+        .await;
+    assert_eq!(suspend.status(), 200);
+    let accept = json!({"token": token, "password": PASSWORD, "display_name": "Grace"});
+    let refused = app.post_json("/api/v1/invitations/accept", &accept).await;
+    assert_eq!(refused.status(), 403);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/problems/tenant-suspended"),
+        "{problem}"
+    );
+    let activate = app
+        .send_with(
+            Method::POST,
+            &format!("{platform}/activate"),
+            &root.access,
+            None,
+        )
+        .await;
+    assert_eq!(activate.status(), 200);
+    let accepted = app.post_json("/api/v1/invitations/accept", &accept).await;
+    assert_eq!(accepted.status(), 201, "{}", accepted.text().await.unwrap());
+}

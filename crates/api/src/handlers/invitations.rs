@@ -14,11 +14,11 @@ use auth::password::Verification;
 use auth::rate_limit::Guessed;
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    Action, DisplayName, Email, InvitationId, NewPassword, RoleId, Target, UserId, UserStatus,
-    policy,
+    Action, DisplayName, Email, InvitationId, NewPassword, RoleId, Target, TenantStatus, UserId,
+    UserStatus, policy,
 };
 use persistence::models::Invitation;
-use persistence::repo::{invitations, memberships, roles, users};
+use persistence::repo::{invitations, memberships, roles, tenants, users};
 use persistence::{Mode, TenantTx, Tx};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -232,7 +232,7 @@ fn no_invitation() -> ApiError {
     responses(
         (status = 201, description = "Joined the tenant", body = AcceptedInvitation),
         (status = 401, description = "The email has an account: send its bearer token or its password", body = Problem),
-        (status = 403, description = "The bearer token is another user's", body = Problem),
+        (status = 403, description = "The bearer token is another user's (`invitation-mismatch`), or the tenant is suspended (`tenant-suspended`)", body = Problem),
         (status = 404, description = "No open invitation matches the token (unknown, used, revoked or expired)", body = Problem),
         (status = 409, description = "Already a member", body = Problem),
         (status = 422, description = "Missing or invalid password / display name", body = Problem),
@@ -249,13 +249,23 @@ pub async fn accept_invitation(
     let body = validate::check(body)?;
     let tenant = auth::invitation::tenant_of(&body.token).ok_or_else(no_invitation)?;
     let token_hash = auth::invitation::hash(&body.token);
-    let invitation = invitations::find_by_hash(
-        &TenantTx::begin(&state.db, tenant, Mode::ReadOnly).await?,
-        &token_hash,
+    let read = TenantTx::begin(&state.db, tenant, Mode::ReadOnly).await?;
+    let (invitation, inviting) = futures_util::future::try_join(
+        invitations::find_by_hash(&read, &token_hash),
+        tenants::find(&read, tenant),
     )
-    .await?
-    .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
-    .ok_or_else(no_invitation)?;
+    .await?;
+    let invitation = invitation
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
+        .ok_or_else(no_invitation)?;
+    // A suspended tenant gains no members; the invitation stays for when it is back.
+    if inviting.is_none_or(|t| t.status != TenantStatus::Active) {
+        return Err(ApiError::Refused(
+            ProblemKind::TenantSuspended,
+            "the tenant is suspended".into(),
+        ));
+    }
+    drop(read);
     let email = Email::parse(&invitation.email)?;
     let (user_id, new_user) = accepting_user(&state, &req, &body, &email).await?;
     let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
