@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod cli;
+pub mod client_origins;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -1,5 +1,6 @@
 //! The app factory, shared by `gatehouse serve` and the test harness.
 
+use crate::client_origins::ClientOrigins;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::headers::{ResponseHeaders, set_response_headers};
@@ -100,6 +101,8 @@ impl Application {
             tracing::warn!(%error, "could not compare the Redis epoch at start; will retry");
         }
         state.api_keys.spawn_flusher(state.config.api_key_touch);
+        state.client_origins.refresh(&state.db).await;
+        state.client_origins.spawn_reloader(state.db.clone());
         let listener =
             TcpListener::bind(state.config.bind).map_err(|source| StartupError::Bind {
                 addr: state.config.bind.to_string(),
@@ -166,6 +169,7 @@ fn build_app(
     >,
 > {
     let config = state.config.clone();
+    let origins = state.client_origins.clone();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(ResponseHeaders::new(config.hsts_secs)))
@@ -186,7 +190,7 @@ fn build_app(
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
         }))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
-        .wrap(cors(&config))
+        .wrap(cors(&config, origins))
         .wrap(from_fn(crate::metrics::record))
         // Outermost but for the logger (whose request id it echoes): see `headers`.
         .wrap(from_fn(set_response_headers))
@@ -194,7 +198,8 @@ fn build_app(
 }
 
 /// Explicit origins only; credentials allowed for them (and `*` was refused at startup).
-fn cors(config: &Config) -> Cors {
+/// `/oauth/*` also answers the registered OAuth clients' origins (SPEC §11).
+fn cors(config: &Config, clients: ClientOrigins) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
@@ -213,7 +218,10 @@ fn cors(config: &Config) -> Cors {
     for origin in &config.cors_origins {
         cors = cors.allowed_origin(origin);
     }
-    cors
+    cors.allowed_origin_fn(move |origin, request| {
+        request.uri.path().starts_with("/oauth/")
+            && origin.to_str().is_ok_and(|origin| clients.allows(origin))
+    })
 }
 
 /// Every error answer leaves as a problem whose `type` is under the configured public URL

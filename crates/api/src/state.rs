@@ -22,6 +22,8 @@ pub struct AppState {
     pub api_keys: crate::api_keys::ApiKeys,
     pub rate_limiter: auth::rate_limit::RateLimiter,
     pub lockout: auth::rate_limit::Lockout,
+    /// The registered clients' origins (CORS on `/oauth/*`), shared by every worker.
+    pub client_origins: crate::client_origins::ClientOrigins,
     /// Authorization codes between `/oauth/authorize` and the token endpoint.
     pub codes: auth::authorization_code::CodeStore,
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -53,6 +55,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             codes: auth::authorization_code::CodeStore::new(redis.clone()),
+            client_origins: Default::default(),
             redis,
             hasher,
             keys: Arc::new(keys),

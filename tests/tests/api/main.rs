@@ -16,6 +16,7 @@ mod health;
 mod log_hygiene;
 mod me;
 mod oauth_code_grant;
+mod oauth_cors;
 mod oauth_refresh;
 mod oauth_token;
 mod openapi;

@@ -204,6 +204,7 @@ pub async fn create_client(
     )
     .await?;
     tx.commit().await?;
+    state.client_origins.refresh(&state.db).await;
     tracing::info!(client_id = %client.client_id, "oauth client registered");
     Ok(HttpResponse::Created().json(CreatedClientResponse {
         client: client.into(),
@@ -280,6 +281,7 @@ pub async fn update_client(
     delivery_fits(delivery, origins).map_err(validate::invalid_one)?;
     let client = oauth_clients::update(&tx, &path.client_id, &changes).await?;
     tx.commit().await?;
+    state.client_origins.refresh(&state.db).await;
     Ok(HttpResponse::Ok().json(ClientResponse::from(client)))
 }
 
@@ -297,6 +299,7 @@ pub async fn delete_client(
     let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
     oauth_clients::delete(&tx, &path.client_id).await?;
     tx.commit().await?;
+    state.client_origins.refresh(&state.db).await;
     tracing::info!(client_id = %path.client_id, "oauth client deleted");
     Ok(HttpResponse::NoContent().finish())
 }

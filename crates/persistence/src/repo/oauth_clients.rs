@@ -123,3 +123,12 @@ pub async fn delete(tx: &Tx, client_id: &str) -> Result<(), PersistenceError> {
     let target = oauth_clients::table.filter(oauth_clients::client_id.eq(client_id));
     super::exactly_one(diesel::delete(target).execute(&mut tx.conn()).await?)
 }
+
+/// Every origin any client registered (CORS on `/oauth/*`).
+pub async fn all_origins(tx: &Tx) -> Result<Vec<String>, PersistenceError> {
+    let lists: Vec<Vec<String>> = oauth_clients::table
+        .select(oauth_clients::allowed_origins)
+        .load(&mut tx.conn())
+        .await?;
+    Ok(lists.into_iter().flatten().collect())
+}
