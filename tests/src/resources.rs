@@ -68,7 +68,7 @@ impl Resolver<'_> {
             let mut known = self.params(path).await;
             let post = &self.doc["paths"][path]["post"];
             if post.get("requestBody").is_some() {
-                self.create(path, &mut known).await;
+                self.create(path, "id", &mut known).await;
             }
         }
     }
@@ -97,7 +97,7 @@ impl Resolver<'_> {
                             .await
                             .user_id
                     }
-                    _ => self.create(&collection, known).await,
+                    _ => self.create(&collection, &param, known).await,
                 };
                 known.insert(param, value);
             }
@@ -106,10 +106,12 @@ impl Resolver<'_> {
     }
 
     /// One new resource of `collection` (a path template), from the POST's example;
-    /// returns its `id`.
+    /// returns what names it in a path: the answer's field named like the parameter
+    /// (`client_id`: a resource its caller names), else its `id`.
     pub fn create<'b>(
         &'b self,
         collection: &'b str,
+        param: &'b str,
         known: &'b mut HashMap<String, String>,
     ) -> BoxFuture<'b, String> {
         async move {
@@ -133,11 +135,9 @@ impl Resolver<'_> {
                 status, 201,
                 "POST {collection} with its documented example {body} (made unique): {created}"
             );
-            // A resource is identified by its `id`, or — one whose caller names it, an
-            // OAuth client — by that name (`client_id`).
-            created["id"]
+            created[param]
                 .as_str()
-                .or_else(|| created["client_id"].as_str())
+                .or_else(|| created["id"].as_str())
                 .unwrap_or_else(|| panic!("POST {collection} answered no `id`: {created}"))
                 .to_owned()
         }

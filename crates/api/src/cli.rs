@@ -1,11 +1,13 @@
 //! Operator commands of the `gatehouse` binary beyond `serve`.
 
+pub use crate::client_registration::ClientSpec;
+use crate::client_registration::Registration;
 use crate::config::Config;
 use auth::password::{HashParams, PasswordHasherPool};
 use auth::revocation::Affected;
 use domain::{BuiltinRole, DisplayName, Email, NewPassword, Slug, TenantId, TenantName, UserId};
-use domain::{ClientId, ClientName, ClientType, RefreshDelivery};
-use persistence::repo::oauth_clients::{self, NewOAuthClient};
+use domain::{ClientType, RefreshDelivery};
+use persistence::repo::oauth_clients;
 use persistence::repo::{memberships, roles, tenants, users};
 use persistence::{Mode, PersistenceError, TenantTx, Tx};
 use persistence::{PgPool, PoolSettings};
@@ -194,78 +196,12 @@ pub async fn set_user_disabled(
     ))
 }
 
-/// An OAuth client as `gatehouse create-client` and the seed register it.
-pub struct ClientSpec {
-    pub client_id: String,
-    pub name: String,
-    pub client_type: ClientType,
-    pub redirect_uris: Vec<String>,
-    pub allowed_origins: Vec<String>,
-    pub refresh_delivery: RefreshDelivery,
-    pub first_party: bool,
-    pub post_logout_redirect_uris: Vec<String>,
-}
-
-/// The row of `spec`, its URIs normalised, with a new secret for a confidential client.
-fn client_row(spec: &ClientSpec) -> Result<(ClientRow, Option<String>), CliError> {
-    let invalid = |e: crate::error::ApiError| CliError::Refused(e.to_string());
-    let secret = (spec.client_type == ClientType::Confidential).then(|| auth::random::token(32));
-    let row = ClientRow {
-        client_id: ClientId::parse(&spec.client_id)?,
-        name: ClientName::parse(&spec.name)?,
-        secret_hash: secret.as_deref().map(auth::api_key::hash_secret),
-        redirect_uris: crate::validate::normalise_redirect_uris(&spec.redirect_uris)
-            .map_err(invalid)?,
-        allowed_origins: crate::validate::normalise_origins(&spec.allowed_origins)
-            .map_err(invalid)?,
-        post_logout_redirect_uris: crate::validate::normalise_redirect_uris(
-            &spec.post_logout_redirect_uris,
-        )
-        .map_err(invalid)?,
-    };
-    if spec.redirect_uris.is_empty() {
-        return Err(CliError::Refused("a client needs a redirect URI".into()));
-    }
-    if spec.refresh_delivery == RefreshDelivery::Cookie && row.allowed_origins.is_empty() {
-        return Err(CliError::Refused(
-            "a client with refresh_delivery=cookie needs an origin (--origin)".into(),
-        ));
-    }
-    Ok((row, secret))
-}
-
-struct ClientRow {
-    client_id: ClientId,
-    name: ClientName,
-    secret_hash: Option<String>,
-    redirect_uris: Vec<String>,
-    allowed_origins: Vec<String>,
-    post_logout_redirect_uris: Vec<String>,
-}
-
-impl ClientRow {
-    fn new_client<'a>(&'a self, spec: &ClientSpec) -> NewOAuthClient<'a> {
-        NewOAuthClient {
-            id: uuid::Uuid::now_v7(),
-            client_id: self.client_id.as_str(),
-            name: self.name.as_str(),
-            client_type: spec.client_type,
-            secret_hash: self.secret_hash.as_deref(),
-            redirect_uris: &self.redirect_uris,
-            allowed_origins: &self.allowed_origins,
-            refresh_delivery: spec.refresh_delivery,
-            first_party: spec.first_party,
-            post_logout_redirect_uris: &self.post_logout_redirect_uris,
-        }
-    }
-}
-
 /// Registers an OAuth client; returns a confidential client's secret (shown once).
 pub async fn create_client(config: &Config, spec: &ClientSpec) -> Result<Option<String>, CliError> {
-    let (row, secret) = client_row(spec)?;
+    let registration = Registration::parse(spec)?;
     let db = pool(config)?;
     let tx = Tx::global(&db, Mode::ReadWrite).await?;
-    match oauth_clients::insert(&tx, &row.new_client(spec)).await {
+    match oauth_clients::insert(&tx, &registration.new_client()).await {
         Err(PersistenceError::Conflict(_)) => Err(CliError::Refused(format!(
             "a client `{}` exists already",
             spec.client_id
@@ -273,7 +209,7 @@ pub async fn create_client(config: &Config, spec: &ClientSpec) -> Result<Option<
         other => {
             other?;
             tx.commit().await?;
-            Ok(secret)
+            Ok(registration.into_secret())
         }
     }
 }
@@ -307,8 +243,8 @@ async fn seed_clients(config: &Config, db: &PgPool) -> Result<(), CliError> {
     ];
     let tx = Tx::global(db, Mode::ReadWrite).await?;
     for spec in &specs {
-        let (row, _) = client_row(spec)?;
-        oauth_clients::insert_if_absent(&tx, &row.new_client(spec)).await?;
+        let registration = Registration::parse(spec)?;
+        oauth_clients::insert_if_absent(&tx, &registration.new_client()).await?;
     }
     Ok(tx.commit().await?)
 }

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod cli;
 pub mod client_origins;
+pub mod client_registration;
 pub mod config;
 pub mod error;
 pub mod extract;

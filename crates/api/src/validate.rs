@@ -63,12 +63,6 @@ pub fn invalid(errors: ValidationErrors) -> ApiError {
     ApiError::Validation(fields)
 }
 
-/// One struct-level rule's failure (its code names the field) as a 422.
-pub fn invalid_one(error: validator::ValidationError) -> ApiError {
-    let message = error.message.as_deref().unwrap_or(&error.code).to_owned();
-    ApiError::validation(error.code.into_owned(), message)
-}
-
 /// The struct-level rules (`#[validate(schema(..))]`) that `validator` files under
 /// `__all__`; ours name their field in the error's code.
 const STRUCT_LEVEL: &str = "__all__";
@@ -170,21 +164,29 @@ pub fn origins(origins: &[String]) -> Result<(), validator::ValidationError> {
 }
 
 /// Redirect URIs as stored and compared: normalised, each once.
-pub fn normalise_redirect_uris(uris: &[String]) -> Result<Vec<String>, ApiError> {
-    Ok(normalised(
+pub fn normalise_redirect_uris(uris: &[String]) -> Result<Vec<String>, domain::ValidationError> {
+    normalised(
         uris,
         domain::RedirectUri::parse,
         domain::RedirectUri::as_str,
-    )?)
+    )
 }
 
 /// Origins as stored and compared: normalised, each once.
-pub fn normalise_origins(origins: &[String]) -> Result<Vec<String>, ApiError> {
-    Ok(normalised(
+pub fn normalise_origins(origins: &[String]) -> Result<Vec<String>, domain::ValidationError> {
+    normalised(
         origins,
         domain::ClientOrigin::parse,
         domain::ClientOrigin::as_str,
-    )?)
+    )
+}
+
+/// A cookie client has an origin (a struct-level rule: the error's code names the field).
+pub fn delivery(
+    delivery: domain::RefreshDelivery,
+    origins: &[String],
+) -> Result<(), validator::ValidationError> {
+    struct_level(domain::client::check_delivery(delivery, origins))
 }
 
 fn normalised<T>(
@@ -206,7 +208,15 @@ fn normalised<T>(
 /// A new password, judged against the other things the person typed (a struct-level rule:
 /// the error's code names the field).
 pub fn new_password(raw: &str, context: &[&str]) -> Result<(), validator::ValidationError> {
-    NewPassword::parse(raw, context).map(drop).map_err(|error| {
+    struct_level(NewPassword::parse(raw, context))
+}
+
+/// A domain rule's verdict as a struct-level `validator` error, whose code names the field
+/// (see `collect`).
+fn struct_level<T>(
+    verdict: Result<T, domain::ValidationError>,
+) -> Result<(), validator::ValidationError> {
+    verdict.map(drop).map_err(|error| {
         validator::ValidationError::new(error.field).with_message(Cow::Owned(error.message))
     })
 }

@@ -56,6 +56,21 @@ impl fmt::Display for ClientId {
     }
 }
 
+/// A refresh cookie is only honoured from a registered origin (SPEC §11): a client whose
+/// refresh token travels in a cookie needs at least one.
+pub fn check_delivery(
+    delivery: crate::RefreshDelivery,
+    origins: &[String],
+) -> Result<(), ValidationError> {
+    if delivery == crate::RefreshDelivery::Cookie && origins.is_empty() {
+        return Err(ValidationError::new(
+            "allowed_origins",
+            "a client with refresh_delivery=cookie needs an origin",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `url` may carry an OAuth exchange: https anywhere, plain http only to a
 /// loopback address (RFC 8252 §7.3, §8.3: the IP literal, where nothing else can listen).
 fn transport_ok(url: &Url) -> bool {
@@ -137,6 +152,17 @@ impl ClientOrigin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cookie_client_needs_an_origin() {
+        use crate::RefreshDelivery::{Body, Cookie};
+        assert_eq!(
+            check_delivery(Cookie, &[]).unwrap_err().field,
+            "allowed_origins"
+        );
+        assert!(check_delivery(Cookie, &["https://a.example".into()]).is_ok());
+        assert!(check_delivery(Body, &[]).is_ok());
+    }
 
     #[test]
     fn client_ids_are_short_lowercase_words() {

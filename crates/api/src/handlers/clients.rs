@@ -1,6 +1,7 @@
 //! OAuth clients (SPEC §11), managed by platform operators: the apps that may send users
 //! to `/oauth/authorize`, where they may come back to, and how their refresh tokens travel.
 
+use crate::client_registration::{ClientSpec, Registration};
 use crate::error::{ApiError, Problem};
 use crate::handlers::page::{Page, PageQuery};
 use crate::paths::ClientPath;
@@ -8,8 +9,8 @@ use crate::state::AppState;
 use crate::validate::{self, Valid};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{ClientId, ClientName, ClientType, RefreshDelivery};
-use persistence::repo::oauth_clients::{self, NewOAuthClient, OAuthClient, OAuthClientChanges};
+use domain::{ClientName, ClientType, RefreshDelivery};
+use persistence::repo::oauth_clients::{self, OAuthClient, OAuthClientChanges};
 use persistence::{Mode, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -110,20 +111,22 @@ fn body() -> RefreshDelivery {
 }
 
 fn delivery_rule(body: &CreateClientRequest) -> Result<(), validator::ValidationError> {
-    delivery_fits(body.refresh_delivery, &body.allowed_origins)
+    validate::delivery(body.refresh_delivery, &body.allowed_origins)
 }
 
-/// A refresh cookie is only sent back from a registered origin: no origin, no cookie.
-fn delivery_fits(
-    delivery: RefreshDelivery,
-    origins: &[String],
-) -> Result<(), validator::ValidationError> {
-    if delivery == RefreshDelivery::Cookie && origins.is_empty() {
-        let mut error = validator::ValidationError::new("allowed_origins");
-        error.message = Some("a client with refresh_delivery=cookie needs an origin".into());
-        return Err(error);
+impl From<CreateClientRequest> for ClientSpec {
+    fn from(body: CreateClientRequest) -> Self {
+        Self {
+            client_id: body.client_id,
+            name: body.name,
+            client_type: body.client_type,
+            redirect_uris: body.redirect_uris,
+            allowed_origins: body.allowed_origins,
+            refresh_delivery: body.refresh_delivery,
+            first_party: body.first_party,
+            post_logout_redirect_uris: body.post_logout_redirect_uris,
+        }
     }
-    Ok(())
 }
 
 /// The fields to change; the type and the secret are fixed at creation.
@@ -180,35 +183,15 @@ pub async fn create_client(
     state: web::Data<AppState>,
     body: Valid<CreateClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let secret = (body.client_type == ClientType::Confidential).then(|| auth::random::token(32));
-    let secret_hash = secret.as_deref().map(auth::api_key::hash_secret);
-    let redirect_uris = validate::normalise_redirect_uris(&body.redirect_uris)?;
-    let post_logout = validate::normalise_redirect_uris(&body.post_logout_redirect_uris)?;
-    let origins = validate::normalise_origins(&body.allowed_origins)?;
+    let registration = Registration::parse(&body.into_inner().into())?;
     let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
-    let client = oauth_clients::insert(
-        &tx,
-        &NewOAuthClient {
-            id: uuid::Uuid::now_v7(),
-            client_id: ClientId::parse(&body.client_id)?.as_str(),
-            name: ClientName::parse(&body.name)?.as_str(),
-            client_type: body.client_type,
-            secret_hash: secret_hash.as_deref(),
-            redirect_uris: &redirect_uris,
-            allowed_origins: &origins,
-            refresh_delivery: body.refresh_delivery,
-            first_party: body.first_party,
-            post_logout_redirect_uris: &post_logout,
-        },
-    )
-    .await?;
+    let client = oauth_clients::insert(&tx, &registration.new_client()).await?;
     tx.commit().await?;
     state.client_origins.refresh(&state.db).await;
     tracing::info!(client_id = %client.client_id, "oauth client registered");
     Ok(HttpResponse::Created().json(CreatedClientResponse {
         client: client.into(),
-        client_secret: secret,
+        client_secret: registration.into_secret(),
     }))
 }
 
@@ -278,7 +261,7 @@ pub async fn update_client(
         .allowed_origins
         .as_ref()
         .unwrap_or(&current.allowed_origins);
-    delivery_fits(delivery, origins).map_err(validate::invalid_one)?;
+    domain::client::check_delivery(delivery, origins)?;
     let client = oauth_clients::update(&tx, &path.client_id, &changes).await?;
     tx.commit().await?;
     state.client_origins.refresh(&state.db).await;

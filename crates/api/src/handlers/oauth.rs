@@ -85,14 +85,6 @@ pub enum AuthorizationCodeGrantType {
     AuthorizationCode,
 }
 
-impl std::fmt::Debug for AuthorizationCodeGrantRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthorizationCodeGrantRequest")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
-
 /// The resource owner password credentials grant (RFC 6749 §4.3.2): first-party clients
 /// only (RFC 9700 §2.4).
 #[derive(Deserialize, ToSchema, Validate)]
@@ -149,20 +141,22 @@ pub enum RefreshTokenGrantType {
     RefreshToken,
 }
 
-/// Secrets never reach a log line.
-impl std::fmt::Debug for PasswordGrantRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordGrantRequest")
-            .finish_non_exhaustive()
-    }
+/// Secrets never reach a log line: a grant's form prints as its name only.
+macro_rules! redacted_debug {
+    ($($form:ty),+) => {
+        $(impl std::fmt::Debug for $form {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($form)).finish_non_exhaustive()
+            }
+        })+
+    };
 }
 
-impl std::fmt::Debug for RefreshTokenGrantRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RefreshTokenGrantRequest")
-            .finish_non_exhaustive()
-    }
-}
+redacted_debug!(
+    AuthorizationCodeGrantRequest,
+    PasswordGrantRequest,
+    RefreshTokenGrantRequest
+);
 
 impl TokenRequest {
     /// Picks the grant's form by `grant_type` first, so an unknown grant type is
