@@ -8,6 +8,7 @@
 )]
 
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod logs;
 pub mod resources;

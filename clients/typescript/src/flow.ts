@@ -55,9 +55,12 @@ if (login.error) fail("password grant", login.response, login.error);
 check("password grant", login.data.token_type.toLowerCase() === "bearer", `token_type ${login.data.token_type}`);
 check("password grant", login.data.scope.split(" ").includes("projects:write"), `scope "${login.data.scope}" lacks projects:write`);
 
-// 3. Refresh: the presented token is spent, a new pair comes back.
+// 3. Refresh: the presented token is spent, a new pair comes back. (The body carries the
+// refresh token for this client; a `refresh_delivery=cookie` client gets a cookie instead.)
+const refreshToken = login.data.refresh_token;
+if (refreshToken === undefined) fail("password grant", login.response, "no refresh_token in the body");
 const refresh = await gh.POST("/oauth/token", {
-  body: { grant_type: "refresh_token", refresh_token: login.data.refresh_token },
+  body: { grant_type: "refresh_token", refresh_token: refreshToken },
   bodySerializer: formBody,
   headers: FORM_CONTENT_TYPE,
 });

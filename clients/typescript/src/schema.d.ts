@@ -34,11 +34,33 @@ export interface paths {
         };
         /**
          * OAuth 2.0 authorization server metadata (RFC 8414).
-         * @description Public; cacheable for 5 minutes. Names the token, revocation and JWKS endpoints under
-         *     this deployment's issuer URL, the supported grants (`password`, `refresh_token`) and
-         *     every scope of the catalog; clients authenticate with no secret (`none`).
+         * @description Public; cacheable for 5 minutes. Names the authorization, token, revocation and JWKS
+         *     endpoints under this deployment's issuer URL, the supported grants and PKCE method,
+         *     how clients authenticate, and every scope: the OIDC scopes beside the catalog.
          */
         get: operations["get_authorization_server_metadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Provider metadata (OIDC Discovery 1.0 §3).
+         * @description Public; cacheable for 5 minutes. The same endpoints as the RFC 8414 document, plus the
+         *     UserInfo and end-session endpoints, the ID token's signing algorithm and claims. 404
+         *     when this deployment has no key to sign ID tokens (then `openid` is refused too).
+         */
+        get: operations["get_openid_configuration"];
         put?: never;
         post?: never;
         delete?: never;
@@ -982,6 +1004,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's claims (OIDC Core §5.3).
+         * @description Requires a user's access token carrying the `openid` scope (403 `insufficient_scope`
+         *     without it); `email` and `name` come with the `email` and `profile` scopes.
+         */
+        get: operations["get_userinfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1102,19 +1145,37 @@ export interface components {
             grant_type: "authorization_code";
             redirect_uri: string;
         };
-        /** @description RFC 8414 authorization server metadata. */
+        /**
+         * @description RFC 8414 authorization server metadata; with OpenID Connect available, also the OIDC
+         *     Discovery 1.0 §3 fields.
+         */
         AuthorizationServerMetadata: {
+            authorization_endpoint: string;
+            /** @description RFC 9207: every authorization response carries `iss`. */
+            authorization_response_iss_parameter_supported: boolean;
+            /** @description With OpenID Connect only. */
+            claims_supported?: string[];
+            code_challenge_methods_supported: string[];
+            /** @description With OpenID Connect only (RP-Initiated Logout). */
+            end_session_endpoint?: string;
             grant_types_supported: string[];
+            /** @description With OpenID Connect only: `RS256`, or `EdDSA` when the key directory has no RSA key. */
+            id_token_signing_alg_values_supported?: string[];
             issuer: string;
             jwks_uri: string;
-            /** @description No authorization endpoint: no response types. */
+            response_modes_supported: string[];
             response_types_supported: string[];
             revocation_endpoint: string;
             revocation_endpoint_auth_methods_supported: string[];
+            /** @description The OIDC scopes (`openid`, `email`, `profile`) and every permission of the catalog. */
             scopes_supported: string[];
             service_documentation: string;
+            /** @description With OpenID Connect only. */
+            subject_types_supported?: string[];
             token_endpoint: string;
             token_endpoint_auth_methods_supported: string[];
+            /** @description With OpenID Connect only. */
+            userinfo_endpoint?: string;
         };
         /**
          * @description `new_password` is judged against the account's email and name once they are loaded.
@@ -1536,6 +1597,8 @@ export interface components {
         };
         Page_SessionResponse: {
             items: {
+                /** @description The OAuth client the session was issued to (authorization code flow). */
+                client_id: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /** @description The session of the token making this request. */
@@ -1543,6 +1606,7 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 ip: string | null;
+                kind: components["schemas"]["SessionKindResponse"];
                 /** Format: date-time */
                 last_used_at: string;
                 /** Format: uuid */
@@ -1690,11 +1754,25 @@ export interface components {
          */
         RefreshTokenGrantRequest: {
             /**
+             * @description The client the session was issued to, for a session from the authorization code
+             *     flow (required then; a confidential client authenticates as for the code).
+             */
+            client_id?: components["schemas"]["ClientId"];
+            /**
+             * Format: password
+             * @description `client_secret_post`, for confidential clients that do not use Basic.
+             */
+            client_secret?: string;
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             grant_type: "refresh_token";
-            refresh_token: string;
+            /**
+             * @description Required, except for a `refresh_delivery=cookie` client: it sends `client_id` and
+             *     its `gh_refresh` cookie instead, from one of its registered origins (SPEC §11).
+             */
+            refresh_token?: string;
             /**
              * @description Space-delimited scopes, to narrow within the session's original request (default:
              *     all of it).
@@ -1708,8 +1786,14 @@ export interface components {
         };
         /** @description `POST /oauth/revoke` form fields (RFC 7009 §2.1). */
         RevokeRequest: {
-            /** @description A refresh token (revokes its whole session) or an access token. */
-            token: string;
+            /** @description With the cookie instead of `token` (SPEC §11). */
+            client_id?: components["schemas"]["ClientId"];
+            /**
+             * @description A refresh token (revokes its whole session) or an access token. Required, except
+             *     for a `refresh_delivery=cookie` client: it sends `client_id` and its `gh_refresh`
+             *     cookie, from one of its registered origins, and the cookie is cleared.
+             */
+            token?: string;
             /** @description `refresh_token` or `access_token` (a hint only) */
             token_type_hint?: string;
         };
@@ -1752,6 +1836,11 @@ export interface components {
          * @enum {string}
          */
         Scope: "tenant:read" | "tenant:write" | "members:read" | "members:write" | "roles:read" | "roles:write" | "api-keys:read" | "api-keys:write" | "audit:read" | "projects:read" | "projects:write" | "tasks:read" | "tasks:write" | "platform:admin";
+        /**
+         * @description What a session is.
+         * @enum {string}
+         */
+        SessionKindResponse: "tokens" | "sign_in";
         /**
          * @example {
          *       "role_ids": [
@@ -1872,8 +1961,14 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            refresh_token: string;
-            /** @description The scopes granted, space-delimited. */
+            /** @description An OpenID Connect ID token, when `openid` was requested in the code flow. */
+            id_token?: string;
+            /**
+             * @description Absent for a client whose refresh token travels in the `gh_refresh` cookie
+             *     (`refresh_delivery=cookie`, SPEC §11).
+             */
+            refresh_token?: string;
+            /** @description The scopes granted, space-delimited: permissions, then OIDC scopes. */
             scope: string;
             /** @description Always `Bearer`. */
             token_type: string;
@@ -1950,6 +2045,17 @@ export interface components {
         };
         /** Format: uuid */
         UserId: string;
+        /** @description Claims about the signed-in user (OIDC Core §5.3.2). */
+        UserInfo: {
+            /** @description With the `email` scope. */
+            email?: string;
+            /** @description With the `email` scope; `false` until email verification exists. */
+            email_verified?: boolean;
+            /** @description The display name, with the `profile` scope. */
+            name?: string;
+            /** @description The user's id: the ID token's `sub`. */
+            sub: string;
+        };
         UserResponse: {
             /** Format: date-time */
             created_at: string;
@@ -2031,6 +2137,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_openid_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metadata */
+            200: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description OpenID Connect is not available on this deployment */
+            404: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Any other error (a 500 carries no detail) */
@@ -7652,6 +7802,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthErrorBody"];
+                };
+            };
+        };
+    };
+    get_userinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims */
+            200: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A required scope is missing, or the credential is for another tenant */
+            403: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user is gone */
+            404: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

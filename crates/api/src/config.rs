@@ -30,6 +30,14 @@ pub enum JwtAlgorithm {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSameSite {
+    Strict,
+    Lax,
+    /// Only over https (browsers drop `SameSite=None` without `Secure`).
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignupMode {
     Open,
     Closed,
@@ -72,6 +80,10 @@ pub struct Config {
     pub lockout_threshold: u32,
     pub lockout_base: Duration,
     pub signup: SignupMode,
+    /// `GATEHOUSE_PASSWORD_GRANT`: whether `grant_type=password` is served (SPEC §11).
+    pub password_grant: bool,
+    /// `GATEHOUSE_COOKIE_SAMESITE`: the refresh cookie's `SameSite` (default `strict`).
+    pub cookie_samesite: CookieSameSite,
     pub redis_prefix: String,
     pub hsts_secs: u64,
     pub dev: bool,
@@ -180,6 +192,30 @@ impl Config {
                 None
             }
         };
+
+        let password_grant = parse_or(&get, "GATEHOUSE_PASSWORD_GRANT", Some(true), |v| match v {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            _ => Err("must be on or off".into()),
+        })?;
+
+        let cookie_samesite = parse_or(
+            &get,
+            "GATEHOUSE_COOKIE_SAMESITE",
+            Some(CookieSameSite::Strict),
+            |v| match v {
+                "strict" => Ok(CookieSameSite::Strict),
+                "lax" => Ok(CookieSameSite::Lax),
+                "none" => Ok(CookieSameSite::None),
+                _ => Err("must be strict, lax or none".into()),
+            },
+        )?;
+        if cookie_samesite == CookieSameSite::None && public_url.scheme() != "https" {
+            return Err(invalid(
+                "GATEHOUSE_COOKIE_SAMESITE",
+                "none needs an https GATEHOUSE_PUBLIC_URL (SameSite=None cookies must be Secure)",
+            ));
+        }
 
         let data_key = secret(
             &get,
@@ -322,6 +358,8 @@ impl Config {
             jwt_alg,
             jwt_secret,
             jwt_key_dir,
+            password_grant,
+            cookie_samesite,
             data_key,
             access_ttl,
             refresh_ttl,

@@ -64,8 +64,12 @@ impl ResponseHeaders {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/html"));
-        let csp = if is_html { HTML_CSP } else { API_CSP };
-        set(headers, header::CONTENT_SECURITY_POLICY, csp);
+        // A page with a policy of its own (the sign-in pages: no script at all, forms
+        // allowed to redirect to their client) keeps it.
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            let csp = if is_html { HTML_CSP } else { API_CSP };
+            set(headers, header::CONTENT_SECURITY_POLICY, csp);
+        }
     }
 }
 

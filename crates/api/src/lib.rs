@@ -18,6 +18,7 @@ pub mod paths;
 pub mod problems;
 pub mod redis_epoch;
 pub mod routes;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

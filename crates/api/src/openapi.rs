@@ -13,7 +13,7 @@ use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{Object, Ref, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+    AuthorizationCode, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
 
@@ -54,12 +54,40 @@ struct SecuritySchemes;
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let scopes = Scopes::from_iter(Scope::ALL.iter().map(|s| (s.as_str(), s.description())));
+        // The OIDC scopes beside the catalog (SPEC §11).
+        let scopes = || {
+            Scopes::from_iter(
+                [
+                    (
+                        "openid",
+                        "Sign in with OpenID Connect: an ID token and /oauth/userinfo",
+                    ),
+                    ("email", "The email address, in the ID token and UserInfo"),
+                    ("profile", "The display name, in the ID token and UserInfo"),
+                ]
+                .into_iter()
+                .chain(Scope::ALL.iter().map(|s| (s.as_str(), s.description()))),
+            )
+        };
         components.add_security_scheme(
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::with_description(
-                [Flow::Password(Password::with_refresh_url("/oauth/token", scopes, "/oauth/token"))],
-                "OAuth2 password grant (first-party clients only; RFC 9700 §2.4). Username is the email.",
+                [
+                    Flow::AuthorizationCode(AuthorizationCode::with_refresh_url(
+                        "/oauth/authorize",
+                        "/oauth/token",
+                        scopes(),
+                        "/oauth/token",
+                    )),
+                    Flow::Password(Password::with_refresh_url(
+                        "/oauth/token",
+                        scopes(),
+                        "/oauth/token",
+                    )),
+                ],
+                "The authorization code flow with PKCE (client `swagger` in Swagger UI; \
+                 RFC 7636), or the password grant (first-party clients only, RFC 9700 §2.4; \
+                 the username is the email; absent when `GATEHOUSE_PASSWORD_GRANT=off`).",
             )),
         );
         components.add_security_scheme(
@@ -133,6 +161,10 @@ fn security(access: Access) -> Vec<SecurityRequirement> {
             SecurityRequirement::new::<_, _, &str>("oauth2", []),
             SecurityRequirement::new::<_, _, &str>("bearer", []),
         ],
+        Access::OpenId => vec![
+            SecurityRequirement::new("oauth2", ["openid"]),
+            SecurityRequirement::new("bearer", ["openid"]),
+        ],
         scoped => scoped
             .alternatives()
             .into_iter()
@@ -176,7 +208,8 @@ fn standard_responses(operation: &mut Operation, access: Access) {
         let limited = "Too many failed API keys from this address; retry after `Retry-After`";
         responses.insert("429".into(), problem(limited).build().into());
     }
-    if access.is_tenant() || !access.required_scopes().is_empty() {
+    let scoped = !access.required_scopes().is_empty() || access == Access::OpenId;
+    if access.is_tenant() || scoped {
         const SCOPE: &str = "A required scope is missing, or the credential is for another tenant";
         match responses.get_mut("403") {
             // The handler's own reasons, and the guard's.
@@ -566,6 +599,30 @@ fn drop_unused_schemas(openapi: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Pretty JSON with a trailing newline: `openapi/openapi.json` byte for byte.
+/// The document a deployment serves: without the password grant and its flow when
+/// `GATEHOUSE_PASSWORD_GRANT=off` (SPEC §11), so no client is generated for what it refuses.
+pub fn document_for(config: &crate::Config) -> serde_json::Value {
+    let mut doc = document();
+    if !config.password_grant {
+        if let Some(flows) = doc["components"]["securitySchemes"]["oauth2"]["flows"].as_object_mut()
+        {
+            flows.remove("password");
+        }
+        let password = "#/components/schemas/PasswordGrantRequest";
+        let token = &mut doc["components"]["schemas"]["TokenRequest"];
+        if let Some(one_of) = token["oneOf"].as_array_mut() {
+            one_of.retain(|schema| schema["$ref"] != password);
+        }
+        if let Some(mapping) = token["discriminator"]["mapping"].as_object_mut() {
+            mapping.remove("password");
+        }
+        if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+            schemas.remove("PasswordGrantRequest");
+        }
+    }
+    doc
+}
+
 pub fn document_json() -> String {
     let mut json = serde_json::to_string_pretty(&document()).unwrap_or_default();
     json.push('\n');

@@ -122,8 +122,10 @@ route_table! {
         get "/metrics" => crate::metrics::get_metrics, Public;
         get "/.well-known/jwks.json" => well_known::get_jwks, Public;
         get "/.well-known/oauth-authorization-server" => well_known::get_authorization_server_metadata, Public;
+        get "/.well-known/openid-configuration" => oidc::get_openid_configuration, Public;
         post "/oauth/token" => oauth::issue_token, Public;
         post "/oauth/revoke" => oauth::revoke_token, Public;
+        get "/oauth/userinfo" => oidc::get_userinfo, OpenId;
         post "/api/v1/signup" => signup::sign_up, Public;
         post "/api/v1/invitations/accept" => invitations::accept_invitation, Public;
 

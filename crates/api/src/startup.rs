@@ -179,12 +179,29 @@ fn build_app(
         .app_data(extract::query_config())
         .app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
         .configure(routes::configure)
+        // The browser sign-in (HTML, outside the OpenAPI document like every page).
+        .service(web::resource("/oauth/authorize").get(handlers::authorize::authorize))
+        .service(web::resource("/oauth/logout").get(handlers::oidc::log_out))
+        .service(web::resource("/login/password").post(handlers::login::submit_password))
+        .service(web::resource("/login/tenant").post(handlers::login::submit_tenant))
+        .service(web::resource("/login/consent").post(handlers::login::submit_consent))
+        .service(web::resource("/assets/signin.css").get(crate::signin::pages::stylesheet))
         .service(web::resource("/problems").get(handlers::problems::list_problems))
         .service(web::resource("/problems/{kind}").get(handlers::problems::describe_problem))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .external_urls_from_iter_unchecked([("/openapi.json", openapi::document())])
-                .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+                .external_urls_from_iter_unchecked([(
+                    "/openapi.json",
+                    openapi::document_for(&config),
+                )])
+                .config(utoipa_swagger_ui::Config::default().persist_authorization(true))
+                // The authorization code flow with PKCE, as the registered public client
+                // `swagger` (SPEC §11); its redirect is Swagger UI's own page.
+                .oauth(
+                    utoipa_swagger_ui::oauth::Config::new()
+                        .client_id("swagger")
+                        .use_pkce_with_authorization_code_grant(true),
+                ),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
@@ -250,12 +267,13 @@ fn problem_for_bare_errors<B>(
             response.map_body(|_, _| EitherBody::right(BoxBody::new(body))),
         ));
     }
-    let is_json = response
+    // JSON is already a problem or an OAuth error; HTML is a sign-in page's error page.
+    let is_final = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if is_json {
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
+    if is_final {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

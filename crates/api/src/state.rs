@@ -17,6 +17,8 @@ pub struct AppState {
     pub redis: RedisStore,
     pub hasher: PasswordHasherPool,
     pub keys: Arc<KeyRing>,
+    /// What signs ID tokens (`None`: `openid` is `invalid_scope`).
+    pub id_tokens: Option<Arc<auth::id_token::IdTokenKeys>>,
     pub sessions: SessionStore,
     pub revocations: RevocationList,
     pub api_keys: crate::api_keys::ApiKeys,
@@ -26,6 +28,8 @@ pub struct AppState {
     pub client_origins: crate::client_origins::ClientOrigins,
     /// Authorization codes between `/oauth/authorize` and the token endpoint.
     pub codes: auth::authorization_code::CodeStore,
+    /// Browser sign-ins between the login page's steps.
+    pub login_states: auth::login_state::LoginStates,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -42,6 +46,7 @@ impl AppState {
         )?
         .with_max_wait(config.hash_max_wait);
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.into()))?;
+        let id_tokens = id_token_keys(&config).map_err(|e| AuthError::Internal(e.into()))?;
         let revocations = config.revocation_list(redis.clone(), db.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
         let api_keys = crate::api_keys::ApiKeys::new(
@@ -55,10 +60,12 @@ impl AppState {
             config: Arc::new(config),
             db,
             codes: auth::authorization_code::CodeStore::new(redis.clone()),
+            login_states: auth::login_state::LoginStates::new(redis.clone()),
             client_origins: Default::default(),
             redis,
             hasher,
             keys: Arc::new(keys),
+            id_tokens: id_tokens.map(Arc::new),
             sessions,
             revocations,
             api_keys,
@@ -70,6 +77,29 @@ impl AppState {
 }
 
 impl AppState {
+    /// Whether ID tokens can be signed (SPEC §11: otherwise `openid` is `invalid_scope`).
+    pub fn keys_for_id_tokens(&self) -> bool {
+        self.id_tokens.is_some()
+    }
+
+    /// The public keys of access tokens and ID tokens (one entry per `kid`), never HMAC
+    /// material (SPEC §11).
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        let mut set = self.keys.jwks();
+        if let Some(id_tokens) = &self.id_tokens {
+            for key in id_tokens.jwks().keys {
+                if !set
+                    .keys
+                    .iter()
+                    .any(|k| k.common.key_id == key.common.key_id)
+                {
+                    set.keys.push(key);
+                }
+            }
+        }
+        set
+    }
+
     /// Counts a guess at `subject`'s secret in `flow` before it is verified (SPEC §8): 429
     /// with `Retry-After` while the subject is locked.
     pub async fn count_guess(
@@ -106,6 +136,7 @@ impl AppState {
                 Self {
                     db,
                     codes: auth::authorization_code::CodeStore::new(redis.clone()),
+                    login_states: auth::login_state::LoginStates::new(redis.clone()),
                     redis,
                     sessions,
                     rate_limiter,
@@ -156,6 +187,31 @@ fn redis_parts(
             config.lockout_base,
         ),
     )
+}
+
+/// ID tokens' keys: those of `GATEHOUSE_JWT_KEY_DIR` (whatever `GATEHOUSE_JWT_ALG` is), else
+/// in development mode an ephemeral RSA-2048 key (`scripts/dev` keeps one in the checkout
+/// instead, so signed-in apps survive a restart); else none.
+fn id_token_keys(
+    config: &Config,
+) -> Result<Option<auth::id_token::IdTokenKeys>, auth::token::KeyError> {
+    use auth::id_token::IdTokenKeys;
+    let issuer = config.issuer();
+    if let Some(dir) = &config.jwt_key_dir
+        && let Some(keys) = IdTokenKeys::from_pem_dir(dir, &issuer)?
+    {
+        return Ok(Some(keys));
+    }
+    if !config.dev {
+        return Ok(None);
+    }
+    tracing::warn!("GATEHOUSE_DEV=1 and no RSA key: ID tokens are signed with an ephemeral key");
+    let pem = IdTokenKeys::generate_rsa_pem()?;
+    Ok(Some(IdTokenKeys::from_rsa_pem(
+        "dev-ephemeral",
+        pem.as_bytes(),
+        &issuer,
+    )?))
 }
 
 fn key_ring(config: &Config) -> Result<KeyRing, auth::token::KeyError> {

@@ -6,7 +6,8 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use auth::sessions::{NewSession, SessionStore};
 use auth::token::AccessClaims;
-use domain::{ScopeSet, SessionId, TenantId, UserId};
+use domain::authorize::OidcScopes;
+use domain::{Authentication, ScopeSet, SessionId, TenantId, UserId};
 use persistence::models::User;
 use persistence::repo::memberships::Grant;
 use serde::Serialize;
@@ -28,9 +29,17 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
-    pub refresh_token: String,
-    /// The scopes granted, space-delimited.
+    /// Absent for a client whose refresh token travels in the `gh_refresh` cookie
+    /// (`refresh_delivery=cookie`, SPEC §11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub refresh_token: Option<String>,
+    /// The scopes granted, space-delimited: permissions, then OIDC scopes.
     pub scope: String,
+    /// An OpenID Connect ID token, when `openid` was requested in the code flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub id_token: Option<String>,
 }
 
 /// What a user may be granted in a tenant (or, tenant-less, on the platform).
@@ -58,15 +67,31 @@ impl IssueTime {
             .unwrap_or_else(|| chrono::Utc::now().timestamp());
         Self { jti, unix_secs }
     }
+
+    /// Unix seconds (`iat`; `auth_time` when the user authenticated just now).
+    pub fn unix_secs(&self) -> i64 {
+        self.unix_secs
+    }
 }
 
-/// What an access token grants: who, in which tenant, with which scopes, for which session.
+/// What an access token grants: who, in which tenant, with which scopes, for which session,
+/// authenticated how.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenGrant {
     pub user: UserId,
     pub tenant: Option<TenantId>,
     pub scopes: ScopeSet,
+    /// Carried in `scope` beside the permissions (SPEC §11).
+    pub oidc: OidcScopes,
     pub sid: SessionId,
+    pub auth: Authentication,
+}
+
+impl TokenGrant {
+    /// The `scope` of the token and of the token response.
+    pub fn scope(&self) -> String {
+        self.oidc.with_permissions(self.scopes)
+    }
 }
 
 pub fn sign_access_token(
@@ -80,12 +105,20 @@ pub fn sign_access_token(
         aud: state.config.audience.clone(),
         sub: grant.user,
         tid: grant.tenant,
-        scope: grant.scopes.to_string(),
+        scope: grant.scope(),
         sid: grant.sid,
         jti: issued.jti,
         iat: now,
         nbf: now,
         exp: now + state.config.access_ttl.as_secs() as i64,
+        auth_time: grant.auth.time,
+        amr: grant
+            .auth
+            .methods
+            .names()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     };
     state
         .keys
@@ -93,21 +126,35 @@ pub fn sign_access_token(
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// The serialized response of a new pair for the grant's session.
+/// The response of a new pair for the grant's session.
+pub fn new_pair(
+    state: &AppState,
+    issued: IssueTime,
+    grant: TokenGrant,
+    refresh_token: String,
+) -> Result<TokenResponse, ApiError> {
+    Ok(TokenResponse {
+        access_token: sign_access_token(state, issued, grant)?,
+        token_type: "Bearer",
+        expires_in: state.config.access_ttl.as_secs(),
+        refresh_token: Some(refresh_token),
+        scope: grant.scope(),
+        id_token: None,
+    })
+}
+
+/// [`new_pair`], serialized.
 pub fn pair_json(
     state: &AppState,
     issued: IssueTime,
     grant: TokenGrant,
     refresh_token: String,
 ) -> Result<Vec<u8>, ApiError> {
-    let response = TokenResponse {
-        access_token: sign_access_token(state, issued, grant)?,
-        token_type: "Bearer",
-        expires_in: state.config.access_ttl.as_secs(),
-        refresh_token,
-        scope: grant.scopes.to_string(),
-    };
-    serde_json::to_vec(&response).map_err(|e| ApiError::Internal(e.into()))
+    to_json(&new_pair(state, issued, grant, refresh_token)?)
+}
+
+pub fn to_json(response: &TokenResponse) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(response).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Starts a session and returns it with its first pair.
@@ -116,7 +163,8 @@ pub async fn start_session(
     issued: IssueTime,
     session: NewSession,
     scopes: ScopeSet,
-) -> Result<(SessionId, Vec<u8>), ApiError> {
+    oidc: OidcScopes,
+) -> Result<(SessionId, TokenResponse), ApiError> {
     let sid = SessionId::new();
     let refresh_token = SessionStore::new_refresh_token(sid);
     state.sessions.create(sid, &session, &refresh_token).await?;
@@ -124,9 +172,34 @@ pub async fn start_session(
         user: session.user,
         tenant: session.tenant,
         scopes,
+        oidc,
         sid,
+        auth: session.auth,
     };
-    Ok((sid, pair_json(state, issued, grant, refresh_token)?))
+    Ok((sid, new_pair(state, issued, grant, refresh_token)?))
+}
+
+/// A token response for a client: the refresh token in the body, or, for a
+/// `refresh_delivery=cookie` client, taken out of the body into the `gh_refresh` cookie
+/// (SPEC §11: never where JavaScript can read it).
+pub fn deliver(state: &AppState, body: Vec<u8>, cookie: bool) -> Result<HttpResponse, ApiError> {
+    if !cookie {
+        return Ok(token_http_response(body));
+    }
+    let internal = |e: serde_json::Error| ApiError::Internal(e.into());
+    let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(internal)?;
+    let token = value
+        .as_object_mut()
+        .and_then(|fields| fields.remove("refresh_token"))
+        .and_then(|token| token.as_str().map(str::to_owned));
+    let mut response = token_http_response(serde_json::to_vec(&value).map_err(internal)?);
+    if let Some(token) = token {
+        let cookie = crate::signin::cookies::Cookies::new(&state.config).refresh(token);
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 /// A response carrying tokens: never cached (RFC 6749 §5.1).

@@ -27,6 +27,8 @@ fn claims() -> AccessClaims {
         iat: now,
         nbf: now,
         exp: now + 900,
+        auth_time: now,
+        amr: vec!["pwd".into()],
     }
 }
 
@@ -93,6 +95,12 @@ fn redis_round_trips(c: &mut Criterion) {
     let sid = SessionId::new();
     let mut current = SessionStore::new_refresh_token(sid);
     let session = NewSession {
+        kind: gatehouse_auth::sessions::SessionKind::Tokens,
+        client_id: None,
+        auth: domain::Authentication {
+            time: 0,
+            methods: domain::AuthMethods::PASSWORD,
+        },
         user: UserId::new(),
         tenant: Some(TenantId::new()),
         scope: "tenant:read".into(),

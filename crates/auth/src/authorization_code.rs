@@ -7,7 +7,8 @@
 //! code is remembered for ten minutes for that purpose.
 
 use crate::{AuthError, RedisStore};
-use domain::{SessionId, TenantId, UserId};
+use domain::authorize::OidcScopes;
+use domain::{Authentication, SessionId, TenantId, UserId};
 use redis::Script;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -38,12 +39,12 @@ pub struct CodeGrant {
     pub nonce: Option<String>,
     pub user: UserId,
     pub tenant: Option<TenantId>,
-    /// The scopes granted, space-delimited.
+    /// The permissions granted, space-delimited.
     pub scope: String,
-    /// When the user authenticated (Unix seconds: `auth_time`).
-    pub auth_time: i64,
-    /// How (`amr`, RFC 8176): `pwd`, `otp`, `fed`.
-    pub amr: Vec<String>,
+    /// The OIDC scopes asked for beside them.
+    pub oidc: OidcScopes,
+    /// When and how the user authenticated (`auth_time`, `amr`).
+    pub auth: Authentication,
 }
 
 /// The outcome of presenting a code.

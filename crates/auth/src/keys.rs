@@ -4,12 +4,9 @@
 //! Every key starts with `GATEHOUSE_REDIS_PREFIX` (`<p>`). Hash tags (`{…}`) put the keys
 //! one script touches in one Redis Cluster slot.
 //!
-//! Every key starts with `GATEHOUSE_REDIS_PREFIX` (`<p>`). Hash tags (`{…}`) put the keys
-//! one script touches in one Redis Cluster slot.
-//!
 //! | key | type | holds | expires |
 //! |---|---|---|---|
-//! | `<p>{s:<sid>}:meta` | hash | `uid tid scope cur created last abs ip ua` | idle TTL, capped by the absolute lifetime |
+//! | `<p>{s:<sid>}:meta` | hash | `kind cid at amr uid tid scope req cur created last abs ip ua` | idle TTL, capped by the absolute lifetime |
 //! | `<p>{s:<sid>}:grace` | hash | spent-token hash → sealed pair | grace period |
 //! | `<p>{s:<sid>}:spent` | set | hashes of the family's spent tokens (reuse detection) | with meta |
 //! | `<p>{s:<sid>}:revoked` | string | access tokens of this sid are refused | access-token TTL + 5 s leeway |
@@ -24,6 +21,7 @@
 //! | `<p>rl:<scope>:<client>` | string | GCRA theoretical arrival time of one client's requests of one kind (`rate_limit`) | the limit's period |
 //! | `<p>lock:<flow>:<digest>` | hash | failed guesses at one account in one flow, and its lock (`rate_limit::Lockout`) | the lockout window |
 //! | `<p>{code:<hash>}` | hash | an authorization code's `grant` (JSON), once redeemed `used` and the `sid` it started (`authorization_code`) | 60 s unredeemed, 10 min once redeemed |
+//! | `<p>login:<hash>` | string | a pending browser sign-in (JSON) and the hash of the `gh_login` cookie it is bound to (`login_state`) | 15 min |
 //! | `<p>apikey:revoked:<id>` | string | an API key revoked on some instance: every instance's cache drops it | twice the key cache TTL |
 //!
 //! Revocations are also published on the channel `<p>revocations` (see `revocation`).
@@ -119,6 +117,10 @@ impl Keys<'_> {
     /// One authorization code, by the hash of its text.
     pub fn authorization_code(&self, code_hash: &str) -> String {
         self.key(&format!("{{code:{code_hash}}}"))
+    }
+
+    pub fn login_state(&self, state_hash: &str) -> String {
+        self.key(&format!("login:{state_hash}"))
     }
 
     pub fn lockout(&self, flow: &str, subject_digest: &str) -> String {

@@ -4,8 +4,10 @@
 pub mod api_key;
 pub mod authorization_code;
 pub mod error;
+pub mod id_token;
 pub mod invitation;
 pub mod keys;
+pub mod login_state;
 pub mod password;
 pub mod pkce;
 pub mod random;

@@ -20,7 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use domain::{SessionId, TenantId, UserId};
+use domain::{AuthMethods, Authentication, SessionId, TenantId, UserId};
 use hkdf::Hkdf;
 use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
@@ -31,6 +31,15 @@ use uuid::Uuid;
 
 static ROTATE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/rotate_refresh.lua")));
+/// Only a session that still exists is touched: a revoked one must not come back as a
+/// stub hash.
+static TOUCH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then \
+           redis.call('HSET', KEYS[1], 'last', ARGV[1]) \
+           redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 1",
+    )
+});
 static REVOKE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/revoke_session.lua")));
 
@@ -42,10 +51,37 @@ pub struct SessionSettings {
     pub access_ttl: Duration,
 }
 
+/// What a session is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A refresh-token family: access tokens are issued for it.
+    Tokens,
+    /// A browser's sign-in at the hosted login page (the `gh_session` cookie, SPEC §11):
+    /// lets a later authorization skip the password; never issues tokens itself.
+    SignIn,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Tokens => "tokens",
+            SessionKind::SignIn => "signin",
+        }
+    }
+}
+
 /// What is known of a live session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
     pub id: SessionId,
+    pub kind: SessionKind,
+    /// The OAuth client it was issued to (SPEC §11: a refresh from another client is
+    /// refused); `None` for the password grant and sign-in sessions.
+    pub client_id: Option<String>,
+    /// How and when the user authenticated for it (`amr`, `auth_time`).
+    pub auth: Authentication,
+    /// When it ends however actively it is used (ms).
+    pub absolute_expiry_ms: i64,
     pub user: UserId,
     pub tenant: Option<TenantId>,
     pub scope: String,
@@ -77,6 +113,9 @@ impl Presented {
 }
 
 pub struct NewSession {
+    pub kind: SessionKind,
+    pub client_id: Option<String>,
+    pub auth: Authentication,
     pub user: UserId,
     pub tenant: Option<TenantId>,
     pub scope: String,
@@ -185,6 +224,10 @@ impl SessionStore {
         let meta = self.key(sid, SessionPart::Meta);
         let index = self.user_index(new.user);
         let fields: Vec<(&str, String)> = vec![
+            ("kind", new.kind.as_str().to_owned()),
+            ("cid", new.client_id.clone().unwrap_or_default()),
+            ("at", new.auth.time.to_string()),
+            ("amr", new.auth.methods.names().join(" ")),
             ("uid", new.user.to_string()),
             ("tid", new.tenant.map(|t| t.to_string()).unwrap_or_default()),
             ("scope", new.scope.clone()),
@@ -336,6 +379,27 @@ impl SessionStore {
         })
     }
 
+    /// Marks a session used now, extending its idle lifetime (within its absolute one):
+    /// what a sign-in session's use does in place of a rotation.
+    pub async fn touch(&self, session: &SessionInfo) -> Result<(), AuthError> {
+        let now = now_ms();
+        let idle = self.settings.idle_ttl.as_millis() as i64;
+        let ttl_ms = idle.min(session.absolute_expiry_ms - now);
+        if ttl_ms <= 0 {
+            return Ok(());
+        }
+        let mut invocation = TOUCH.prepare_invoke();
+        invocation
+            .key(self.key(session.id, SessionPart::Meta))
+            .arg(now)
+            .arg(ttl_ms);
+        let mut conn = self.redis.conn();
+        self.redis
+            .call(async move { invocation.invoke_async::<i64>(&mut conn).await })
+            .await
+            .map(drop)
+    }
+
     /// Whether `token` is (or was) a refresh token of session `sid`: knowing a session id
     /// is not enough to revoke it.
     pub async fn holds_token(&self, sid: SessionId, token: &str) -> Result<bool, AuthError> {
@@ -437,8 +501,23 @@ impl SessionStore {
 fn parse_session(sid: SessionId, fields: &HashMap<String, String>) -> Option<SessionInfo> {
     let text = |name: &str| fields.get(name).filter(|v| !v.is_empty()).cloned();
     let number = |name: &str| fields.get(name).and_then(|v| v.parse::<i64>().ok());
+    let created_at_ms = number("created")?;
     Some(SessionInfo {
         id: sid,
+        kind: match fields.get("kind").map(String::as_str) {
+            Some("signin") => SessionKind::SignIn,
+            _ => SessionKind::Tokens,
+        },
+        client_id: text("cid"),
+        // Sessions from before `at`/`amr` were kept began with a password.
+        auth: Authentication {
+            time: number("at").unwrap_or(created_at_ms / 1000),
+            methods: match fields.get("amr") {
+                Some(amr) => AuthMethods::from_names(amr.split(' ')),
+                None => AuthMethods::PASSWORD,
+            },
+        },
+        absolute_expiry_ms: number("abs").unwrap_or(i64::MAX),
         user: fields.get("uid")?.parse().ok()?,
         tenant: text("tid").and_then(|t| t.parse().ok()),
         scope: fields.get("scope").cloned().unwrap_or_default(),
@@ -448,7 +527,7 @@ fn parse_session(sid: SessionId, fields: &HashMap<String, String>) -> Option<Ses
             Some(req) => Some(req.to_owned()),
             None => Some(fields.get("scope").cloned().unwrap_or_default()),
         },
-        created_at_ms: number("created")?,
+        created_at_ms,
         last_used_at_ms: number("last")?,
         ip: text("ip"),
         user_agent: text("ua"),

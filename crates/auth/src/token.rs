@@ -40,6 +40,12 @@ pub struct AccessClaims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// When the user authenticated for the session (OIDC Core §2), Unix seconds.
+    #[serde(default)]
+    pub auth_time: i64,
+    /// How (RFC 8176): `pwd`, `otp`, `fed`.
+    #[serde(default)]
+    pub amr: Vec<String>,
 }
 
 impl AccessClaims {
@@ -81,7 +87,7 @@ pub enum TokenError {
 #[error("signing keys: {0}")]
 pub struct KeyError(pub String);
 
-struct RingKey {
+pub(crate) struct RingKey {
     kid: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -152,7 +158,11 @@ impl KeyRing {
         Ok(Self::assemble(algorithm, keys, issuer, audience))
     }
 
-    fn pem_key(algorithm: Algorithm, kid: &str, pem: &[u8]) -> Result<RingKey, KeyError> {
+    pub(crate) fn pem_key(
+        algorithm: Algorithm,
+        kid: &str,
+        pem: &[u8],
+    ) -> Result<RingKey, KeyError> {
         let encoding = match algorithm {
             Algorithm::EdDSA => EncodingKey::from_ed_pem(pem),
             Algorithm::RS256 => EncodingKey::from_rsa_pem(pem),
@@ -184,7 +194,12 @@ impl KeyRing {
         })
     }
 
-    fn assemble(algorithm: Algorithm, keys: Vec<RingKey>, issuer: &str, audience: &str) -> Self {
+    pub(crate) fn assemble(
+        algorithm: Algorithm,
+        keys: Vec<RingKey>,
+        issuer: &str,
+        audience: &str,
+    ) -> Self {
         Self {
             algorithm,
             keys,
@@ -197,13 +212,23 @@ impl KeyRing {
         self.algorithm
     }
 
+    /// The verifying key of `kid`.
+    pub(crate) fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
+        self.keys.iter().find(|k| k.kid == kid).map(|k| &k.decoding)
+    }
+
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {
+        self.sign_jwt(ACCESS_TOKEN_TYP, claims)
+    }
+
+    /// Signs `claims` with the newest key, as a JWT of type `typ`.
+    pub(crate) fn sign_jwt<T: Serialize>(&self, typ: &str, claims: &T) -> Result<String, KeyError> {
         let key = self
             .keys
             .last()
             .ok_or_else(|| KeyError("empty key ring".into()))?;
         let mut header = Header::new(self.algorithm);
-        header.typ = Some(ACCESS_TOKEN_TYP.into());
+        header.typ = Some(typ.into());
         header.kid = Some(key.kid.clone());
         encode(&header, claims, &key.encoding).map_err(|e| KeyError(e.to_string()))
     }

@@ -71,6 +71,8 @@ mod tests {
             iat: nbf,
             nbf,
             exp,
+            auth_time: nbf,
+            amr: vec![],
         })
     }
 

@@ -5,7 +5,8 @@
 //! redirected back to the client with an error code and the request's `state`.
 
 use crate::client::RedirectUri;
-use crate::permission::ScopeSet;
+use crate::permission::{ScopeSet, UnknownScope};
+use serde::{Deserialize, Serialize};
 
 /// The request's parameters as sent (each at most once: the HTTP layer refuses repeats).
 #[derive(Debug, Default, Clone)]
@@ -29,16 +30,69 @@ pub struct ClientFacts<'a> {
 }
 
 /// OIDC scopes: a set apart from the permission catalog (SPEC §11).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OidcScopes {
     pub openid: bool,
     pub email: bool,
     pub profile: bool,
 }
 
+impl OidcScopes {
+    /// Sets `name`'s flag if it is an OIDC scope; `false` for any other name.
+    fn take(&mut self, name: &str) -> bool {
+        match name {
+            "openid" => self.openid = true,
+            "email" => self.email = true,
+            "profile" => self.profile = true,
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.openid, "openid"),
+            (self.email, "email"),
+            (self.profile, "profile"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+    }
+
+    pub fn is_subset_of(self, other: OidcScopes) -> bool {
+        (!self.openid || other.openid)
+            && (!self.email || other.email)
+            && (!self.profile || other.profile)
+    }
+
+    /// `scope` on the wire: the permissions, then the OIDC scopes (SPEC §11: carried in
+    /// the access token's `scope` when requested).
+    pub fn with_permissions(self, permissions: ScopeSet) -> String {
+        let mut scope = permissions.to_string();
+        for name in self.names() {
+            if !scope.is_empty() {
+                scope.push(' ');
+            }
+            scope.push_str(name);
+        }
+        scope
+    }
+}
+
+/// A token's space-delimited `scope` split into the permission catalog's part and the
+/// OIDC scopes beside it; any other name is unknown.
+pub fn split_scope(text: &str) -> Result<(ScopeSet, OidcScopes), UnknownScope> {
+    let mut oidc = OidcScopes::default();
+    let permissions: Vec<&str> = text
+        .split(' ')
+        .filter(|name| !name.is_empty() && !oidc.take(name))
+        .collect();
+    Ok((ScopeSet::parse_names(&permissions)?, oidc))
+}
+
 /// `prompt` (OIDC Core §3.1.2.1): `login` asks for the password again, `none` must not
 /// show anything.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Prompt {
     #[default]
     Default,
@@ -47,7 +101,7 @@ pub enum Prompt {
 }
 
 /// A request that may proceed to sign-in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
     pub client_id: String,
     pub redirect_uri: String,
@@ -71,6 +125,10 @@ pub enum AuthorizeError {
     UnsupportedResponseType,
     InvalidScope,
     LoginRequired,
+    /// `prompt=none`, but the user must choose a tenant (OIDC Core §3.1.2.6).
+    InteractionRequired,
+    /// `prompt=none`, but the client needs the user's consent.
+    ConsentRequired,
     AccessDenied,
 }
 
@@ -81,6 +139,8 @@ impl AuthorizeError {
             AuthorizeError::UnsupportedResponseType => "unsupported_response_type",
             AuthorizeError::InvalidScope => "invalid_scope",
             AuthorizeError::LoginRequired => "login_required",
+            AuthorizeError::InteractionRequired => "interaction_required",
+            AuthorizeError::ConsentRequired => "consent_required",
             AuthorizeError::AccessDenied => "access_denied",
         }
     }
@@ -172,8 +232,8 @@ pub fn parse(
             "code_challenge is not an S256 challenge",
         ));
     }
-    let (permissions, oidc) = scopes(params.scope.as_deref())
-        .map_err(|unknown| refuse(InvalidScope, &format!("unknown scope `{unknown}`")))?;
+    let (permissions, oidc) = parse_requested_scope(params.scope.as_deref())
+        .map_err(|unknown| refuse(InvalidScope, &unknown.to_string()))?;
     let prompt = match params.prompt.as_deref() {
         None => Prompt::Default,
         Some("login") => Prompt::Login,
@@ -220,28 +280,15 @@ pub fn is_s256_challenge(challenge: &str) -> bool {
             .is_some_and(|b| b"AEIMQUYcgkosw048".contains(&b))
 }
 
-/// The permissions and the OIDC scopes of a space-delimited `scope`; an unknown name is
-/// returned as the error. Only OIDC scopes (or none) means every permission (SPEC §11).
-fn scopes(scope: Option<&str>) -> Result<(Option<ScopeSet>, OidcScopes), String> {
-    let mut oidc = OidcScopes::default();
-    let mut permissions = Vec::new();
-    for name in scope
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|s| !s.is_empty())
-    {
-        match name {
-            "openid" => oidc.openid = true,
-            "email" => oidc.email = true,
-            "profile" => oidc.profile = true,
-            other => permissions.push(other),
-        }
-    }
-    if permissions.is_empty() {
-        return Ok((None, oidc));
-    }
-    let set = ScopeSet::parse_names(&permissions).map_err(|e| e.0)?;
-    Ok((Some(set), oidc))
+/// The permissions and the OIDC scopes of a requested space-delimited `scope` (of an
+/// authorization or token request); an unknown name is the error. Only OIDC scopes (or
+/// none) means every permission: `None` (SPEC §11).
+pub fn parse_requested_scope(
+    scope: Option<&str>,
+) -> Result<(Option<ScopeSet>, OidcScopes), UnknownScope> {
+    let (set, oidc) = split_scope(scope.unwrap_or_default())?;
+    let only_oidc = set.is_empty();
+    Ok((if only_oidc { None } else { Some(set) }, oidc))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Nothing in here performs I/O; every other crate depends on this one.
 
 pub mod audit;
+pub mod authentication;
 pub mod authorize;
 pub mod catalog;
 pub mod client;
@@ -15,9 +16,11 @@ pub mod password;
 pub mod permission;
 pub mod policy;
 pub mod role;
+pub mod signin;
 pub mod slug;
 pub mod status;
 
+pub use authentication::{AuthMethods, Authentication};
 pub use catalog::*;
 pub use client::{ClientId, ClientOrigin, RedirectUri};
 pub use email::Email;

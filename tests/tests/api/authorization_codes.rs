@@ -20,9 +20,15 @@ fn grant() -> CodeGrant {
         nonce: Some("n-0S6_WzA2Mj".into()),
         user: UserId::new(),
         tenant: Some(TenantId::new()),
-        scope: "openid projects:read".into(),
-        auth_time: 1_764_763_200,
-        amr: vec!["pwd".into()],
+        scope: "projects:read".into(),
+        oidc: domain::authorize::OidcScopes {
+            openid: true,
+            ..Default::default()
+        },
+        auth: domain::Authentication {
+            time: 1_764_763_200,
+            methods: domain::AuthMethods::PASSWORD,
+        },
     }
 }
 

@@ -5,32 +5,18 @@
 
 use auth::authorization_code::{CodeGrant, CodeStore};
 use base64::Engine;
+use gatehouse_tests::browser::{REDIRECT, VERIFIER, client_spec};
 use gatehouse_tests::db::redis_url;
 use gatehouse_tests::{Account, TestApp, claims_of};
 use serde_json::Value;
 use std::time::Duration;
 
-const REDIRECT: &str = "https://app.example.com/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
 async fn register(app: &TestApp, client_id: &str, confidential: bool) -> Option<String> {
-    let env = app.env.clone();
-    let config = api::Config::from_lookup(|name| env.get(name).cloned()).unwrap();
-    let spec = api::cli::ClientSpec {
-        client_id: client_id.into(),
-        name: client_id.into(),
-        client_type: if confidential {
-            domain::ClientType::Confidential
-        } else {
-            domain::ClientType::Public
-        },
-        redirect_uris: vec![REDIRECT.into()],
-        allowed_origins: vec![],
-        refresh_delivery: domain::RefreshDelivery::Body,
-        first_party: true,
-        post_logout_redirect_uris: vec![],
-    };
-    api::cli::create_client(&config, &spec).await.unwrap()
+    let mut spec = client_spec(client_id);
+    if confidential {
+        spec.client_type = domain::ClientType::Confidential;
+    }
+    app.register_client(&spec).await
 }
 
 async fn code_for(app: &TestApp, account: &Account, client_id: &str) -> String {
@@ -45,8 +31,11 @@ async fn code_for(app: &TestApp, account: &Account, client_id: &str) -> String {
             user: account.user_id.parse().unwrap(),
             tenant: Some(account.tenant_id.parse().unwrap()),
             scope: "projects:read tenant:read".into(),
-            auth_time: chrono::Utc::now().timestamp(),
-            amr: vec!["pwd".into()],
+            oidc: Default::default(),
+            auth: domain::Authentication {
+                time: chrono::Utc::now().timestamp(),
+                methods: domain::AuthMethods::PASSWORD,
+            },
         })
         .await
         .unwrap()

@@ -23,15 +23,24 @@ async fn served_document_declares_bearer_schemes_only() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let schemes = &doc["components"]["securitySchemes"];
 
-    let password = &schemes["oauth2"]["flows"]["password"];
+    let flows = &schemes["oauth2"]["flows"];
     assert_eq!(schemes["oauth2"]["type"], "oauth2");
-    assert_eq!(password["tokenUrl"], "/oauth/token");
-    assert_eq!(password["refreshUrl"], "/oauth/token");
-    let scopes = password["scopes"].as_object().unwrap();
-    for scope in domain::Scope::ALL {
-        assert_eq!(scopes[scope.as_str()], scope.description(), "scope {scope}");
+    let code = &flows["authorizationCode"];
+    assert_eq!(code["authorizationUrl"], "/oauth/authorize");
+    let password = &flows["password"];
+    for flow in [code, password] {
+        assert_eq!(flow["tokenUrl"], "/oauth/token");
+        assert_eq!(flow["refreshUrl"], "/oauth/token");
+        let scopes = flow["scopes"].as_object().unwrap();
+        for scope in domain::Scope::ALL {
+            assert_eq!(scopes[scope.as_str()], scope.description(), "scope {scope}");
+        }
+        // The OIDC scopes beside the catalog (SPEC §11).
+        for oidc in ["openid", "email", "profile"] {
+            assert!(scopes.contains_key(oidc), "{oidc}");
+        }
+        assert_eq!(scopes.len(), domain::Scope::ALL.len() + 3);
     }
-    assert_eq!(scopes.len(), domain::Scope::ALL.len());
 
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
@@ -121,9 +130,11 @@ async fn optionality_descriptions_and_grant_schemas_are_exact() {
             "PasswordGrantRequest",
             &["grant_type", "username", "password"][..],
         ),
+        // `refresh_token` is optional: a cookie client sends its cookie instead.
+        ("RefreshTokenGrantRequest", &["grant_type"][..]),
         (
-            "RefreshTokenGrantRequest",
-            &["grant_type", "refresh_token"][..],
+            "AuthorizationCodeGrantRequest",
+            &["grant_type", "code", "redirect_uri", "code_verifier"][..],
         ),
     ] {
         let required = schemas[grant]["required"].as_array().unwrap();
@@ -290,4 +301,28 @@ async fn scopes_are_the_catalog_enum() {
             "{schema}.{field}"
         );
     }
+}
+
+/// SPEC §11: with the password grant switched off, the served document neither offers its
+/// flow nor its request schema.
+#[tokio::test]
+async fn without_the_password_grant_the_document_drops_it() {
+    let app = TestApp::builder()
+        .env("GATEHOUSE_PASSWORD_GRANT", "off")
+        .spawn()
+        .await;
+    let doc: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+    let flows = doc["components"]["securitySchemes"]["oauth2"]["flows"]
+        .as_object()
+        .unwrap();
+    assert!(flows.contains_key("authorizationCode"));
+    assert!(!flows.contains_key("password"), "{flows:?}");
+    let token = &doc["components"]["schemas"]["TokenRequest"];
+    assert_eq!(token["oneOf"].as_array().unwrap().len(), 2);
+    assert!(token["discriminator"]["mapping"].get("password").is_none());
+    assert!(
+        doc["components"]["schemas"]
+            .get("PasswordGrantRequest")
+            .is_none()
+    );
 }

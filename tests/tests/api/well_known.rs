@@ -30,9 +30,23 @@ async fn hs256_publishes_no_keys_and_rfc_8414_metadata() {
     );
     assert_eq!(
         metadata["grant_types_supported"],
-        serde_json::json!(["password", "refresh_token"])
+        serde_json::json!(["authorization_code", "refresh_token", "password"])
     );
+    assert_eq!(
+        metadata["authorization_endpoint"],
+        "http://127.0.0.1:8080/oauth/authorize"
+    );
+    assert_eq!(
+        metadata["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        metadata["authorization_response_iss_parameter_supported"],
+        true
+    );
+    // No key to sign ID tokens here: the catalog's 14 permissions, no OIDC scopes.
     assert!(metadata["scopes_supported"].as_array().unwrap().len() == 14);
+    assert!(metadata.get("userinfo_endpoint").is_none());
 }
 
 async fn verify_with_jwks_only(alg: &str, dir: &str) {

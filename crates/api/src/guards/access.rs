@@ -9,6 +9,9 @@ pub enum Access {
     User,
     /// A user's access token or an API key.
     UserOrApiKey,
+    /// A user's access token carrying the OIDC scope `openid` (no permission of the
+    /// catalog: `/oauth/userinfo`).
+    OpenId,
     /// A valid token holding every one of these scopes (routes outside a tenant).
     Scopes(&'static [Scope]),
     /// Inside `/api/v1/tenants/{tenant_id}`: a token of that tenant holding every one of
@@ -24,9 +27,11 @@ impl Access {
     pub fn required_scopes(self) -> ScopeSet {
         match self {
             Access::Scopes(scopes) | Access::Tenant(scopes) => scopes.iter().collect(),
-            Access::Public | Access::User | Access::UserOrApiKey | Access::TenantAnyOf(_) => {
-                ScopeSet::EMPTY
-            }
+            Access::Public
+            | Access::User
+            | Access::UserOrApiKey
+            | Access::OpenId
+            | Access::TenantAnyOf(_) => ScopeSet::EMPTY,
         }
     }
 

@@ -17,7 +17,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use auth::revocation::Revoked;
 use auth::token::TokenError;
-use domain::{ScopeSet, TenantId};
+use domain::TenantId;
 use std::net::IpAddr;
 
 /// A refusal is answered here, as a response (not an `Err`), so every middleware outside —
@@ -62,6 +62,9 @@ async fn authorize(access: Access, req: &ServiceRequest) -> Result<(), ApiError>
             caller
         }
     };
+    if access == Access::OpenId && !caller.oidc().openid {
+        return Err(ApiError::InsufficientScope("openid".into()));
+    }
     if !access.allows(caller.scopes()) {
         let wanted = access
             .alternatives()
@@ -174,7 +177,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
             other => other.to_string(),
         }))
     })?;
-    let scopes = ScopeSet::parse_space_delimited(&claims.scope)
+    let (scopes, oidc) = domain::authorize::split_scope(&claims.scope)
         .map_err(|_| ApiError::Unauthorized(Some("the token carries an unknown scope".into())))?;
     // Fail closed: if neither the live mirror nor Redis can say the token stands, it does
     // not (503).
@@ -200,5 +203,6 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         session: claims.sid,
         tenant: claims.tid,
         scopes,
+        oidc,
     })
 }

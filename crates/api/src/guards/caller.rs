@@ -1,6 +1,7 @@
 use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use domain::authorize::OidcScopes;
 use domain::{ApiKeyId, ScopeSet, SessionId, TenantId, UserId};
 use std::future::{Ready, ready};
 use uuid::Uuid;
@@ -14,6 +15,8 @@ pub enum Caller {
         session: SessionId,
         tenant: Option<TenantId>,
         scopes: ScopeSet,
+        /// The OIDC scopes the token carries beside its permissions (`/oauth/userinfo`).
+        oidc: OidcScopes,
     },
     /// An API key of a tenant, acting within its creator's current authority.
     ApiKey {
@@ -28,6 +31,14 @@ impl Caller {
     pub fn scopes(&self) -> ScopeSet {
         match self {
             Caller::User { scopes, .. } | Caller::ApiKey { scopes, .. } => *scopes,
+        }
+    }
+
+    /// The OIDC scopes of a user's token (an API key has none).
+    pub fn oidc(&self) -> OidcScopes {
+        match self {
+            Caller::User { oidc, .. } => *oidc,
+            Caller::ApiKey { .. } => OidcScopes::default(),
         }
     }
 

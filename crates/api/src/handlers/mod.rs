@@ -3,14 +3,17 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod authorize;
 pub mod client;
 pub mod clients;
 pub mod code_grant;
 pub mod health;
 pub mod invitations;
+pub mod login;
 pub mod me;
 pub mod members;
 pub mod oauth;
+pub mod oidc;
 pub mod page;
 pub mod permissions;
 pub mod platform;

@@ -8,20 +8,25 @@ use crate::error::ApiError;
 use crate::error::{OAuthError, OAuthErrorBody, OAuthErrorCode};
 use crate::handlers::client::ClientInfo;
 use crate::handlers::code_grant;
+use crate::signin::cookies::Cookies;
 use crate::state::AppState;
 use crate::tokens::{
     self, IssueTime, TokenGrant, TokenResponse, available_scopes, token_http_response,
 };
 use crate::work;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{CONTENT_TYPE, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::password::Verification;
 use auth::rate_limit::Guessed;
-use auth::sessions::{NewSession, Presented, Rotation, SessionInfo, SessionStore};
+use auth::sessions::{NewSession, Presented, Rotation, SessionInfo, SessionKind, SessionStore};
+use domain::RefreshDelivery;
+use domain::authorize::OidcScopes;
 use domain::{Action, Target, policy};
+use domain::{AuthMethods, Authentication};
 use domain::{Email, ScopeSet, TenantId, UserId, UserStatus};
 use persistence::models::User;
 use persistence::repo::memberships::Grant;
+use persistence::repo::oauth_clients;
 use persistence::repo::{memberships, users};
 use persistence::{Mode, TenantTx, Tx};
 use secrecy::SecretString;
@@ -114,9 +119,11 @@ pub struct PasswordGrantRequest {
 pub struct RefreshTokenGrantRequest {
     #[schema(inline)]
     pub grant_type: RefreshTokenGrantType,
+    /// Required, except for a `refresh_delivery=cookie` client: it sends `client_id` and
+    /// its `gh_refresh` cookie instead, from one of its registered origins (SPEC §11).
     #[schema(min_length = 1, max_length = 512)]
     #[validate(length(max = 512, message = "is not a refresh token"))]
-    pub refresh_token: String,
+    pub refresh_token: Option<String>,
     /// Space-delimited scopes, to narrow within the session's original request (default:
     /// all of it).
     #[schema(max_length = 1024)]
@@ -127,6 +134,15 @@ pub struct RefreshTokenGrantRequest {
     #[schema(max_length = 63)]
     #[validate(length(max = 63, message = "is not a tenant slug or id"))]
     pub tenant: Option<String>,
+    /// The client the session was issued to, for a session from the authorization code
+    /// flow (required then; a confidential client authenticates as for the code).
+    #[schema(value_type = Option<domain::ClientId>)]
+    #[validate(length(max = 64, message = "is not a client id"))]
+    pub client_id: Option<String>,
+    /// `client_secret_post`, for confidential clients that do not use Basic.
+    #[schema(max_length = 256, format = "password")]
+    #[validate(length(max = 256, message = "is too long"))]
+    pub client_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -181,10 +197,16 @@ impl TokenRequest {
 /// `POST /oauth/revoke` form fields (RFC 7009 §2.1).
 #[derive(Deserialize, ToSchema, Validate)]
 pub struct RevokeRequest {
-    /// A refresh token (revokes its whole session) or an access token.
+    /// A refresh token (revokes its whole session) or an access token. Required, except
+    /// for a `refresh_delivery=cookie` client: it sends `client_id` and its `gh_refresh`
+    /// cookie, from one of its registered origins, and the cookie is cleared.
     #[schema(min_length = 1, max_length = 8192)]
     #[validate(length(max = 8192, message = "is not a token"))]
-    pub token: String,
+    pub token: Option<String>,
+    /// With the cookie instead of `token` (SPEC §11).
+    #[schema(value_type = Option<domain::ClientId>)]
+    #[validate(length(max = 64, message = "is not a client id"))]
+    pub client_id: Option<String>,
     /// `refresh_token` or `access_token` (a hint only)
     #[schema(max_length = 64)]
     #[validate(length(max = 64, message = "is not a token type"))]
@@ -206,7 +228,7 @@ const TOKEN_PARAMETERS: &[&str] = &[
     "scope",
     "tenant",
 ];
-const REVOKE_PARAMETERS: &[&str] = &["token", "token_type_hint"];
+const REVOKE_PARAMETERS: &[&str] = &["token", "token_type_hint", "client_id"];
 
 /// An `application/x-www-form-urlencoded` body: repeated parameters are refused (RFC 6749
 /// §3.2), empty ones count as absent and unknown ones are ignored (§3.1).
@@ -267,15 +289,21 @@ impl Form {
     }
 }
 
-fn requested_scopes(scope: &Option<String>) -> Result<Option<ScopeSet>, OAuthError> {
-    scope
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            ScopeSet::parse_space_delimited(s)
-                .map_err(|e| OAuthError::new(InvalidScope, e.to_string()))
-        })
-        .transpose()
+/// A token request's `scope`: the permissions asked for (`None`: all, also when only OIDC
+/// scopes were named) and the OIDC scopes beside them (SPEC §11: never `invalid_scope`).
+pub(crate) fn requested_scopes(
+    scope: Option<&str>,
+) -> Result<(Option<ScopeSet>, OidcScopes), OAuthError> {
+    domain::authorize::parse_requested_scope(scope)
+        .map_err(|e| OAuthError::new(InvalidScope, e.to_string()))
+}
+
+/// What a session keeps of its request (RFC 6749 §6 bounds every refresh by it), read
+/// back with [`requested_scopes`]: `None` when nothing was asked for. Only OIDC scopes
+/// still read back as every permission.
+pub(crate) fn requested_text(permissions: Option<ScopeSet>, oidc: OidcScopes) -> Option<String> {
+    let text = oidc.with_permissions(permissions.unwrap_or(ScopeSet::EMPTY));
+    (!text.is_empty()).then_some(text)
 }
 
 /// Issue tokens (OAuth2 password or refresh-token grant).
@@ -302,8 +330,12 @@ pub async fn issue_token(
         TokenRequest::AuthorizationCode(params) => {
             code_grant::authorization_code_grant(&state, req.headers(), &params, &client).await
         }
+        TokenRequest::Password(_) if !state.config.password_grant => Err(OAuthError::new(
+            UnsupportedGrantType,
+            "the password grant is switched off here; sign in with the authorization code flow",
+        )),
         TokenRequest::Password(params) => password_grant(&state, &params, &client).await,
-        TokenRequest::RefreshToken(params) => refresh_grant(&state, &params).await,
+        TokenRequest::RefreshToken(params) => refresh_grant(&state, &req, &params).await,
     }
 }
 
@@ -332,15 +364,17 @@ async fn record(
     Ok(tx.commit().await?)
 }
 
-async fn password_grant(
+/// The password check of the password grant and of the hosted login page (SPEC §11: the
+/// same rate limits, lockout and identical errors): the user `username` names, if
+/// `password` is theirs and they are active. `tenant_param` is where a failure is audited
+/// (only if the user is a member there).
+pub(crate) async fn verify_password(
     state: &AppState,
-    params: &PasswordGrantRequest,
+    username: &str,
+    password: SecretString,
+    tenant_param: Option<&str>,
     client: &ClientInfo,
-) -> Result<HttpResponse, OAuthError> {
-    let username = params.username.as_str();
-    let password = SecretString::from(params.password.clone());
-    let requested = requested_scopes(&params.scope)?;
-    let tenant_param = params.tenant.clone();
+) -> Result<User, OAuthError> {
     // The attempt is counted before the password is checked, atomically: parallel
     // guesses cannot exceed the threshold (SPEC §8).
     if let Err(wait) = state.lockout.attempt(Guessed::Login, username).await? {
@@ -374,7 +408,7 @@ async fn password_grant(
         (user, _) => {
             // Recorded only in a tenant the user is a member of, so a tenant's log never
             // tells its readers whether an email exists elsewhere (SPEC §8).
-            if let (Some(user), Some(tenant)) = (&user, &tenant_param) {
+            if let (Some(user), Some(tenant)) = (&user, tenant_param) {
                 let grants = load_grants(state, user.id).await?;
                 if let Some(grant) = find_grant(&grants, tenant) {
                     let (tenant, user) = (grant.tenant.id, user.id);
@@ -389,6 +423,25 @@ async fn password_grant(
     if user.status != UserStatus::Active {
         return Err(OAuthError::new(InvalidGrant, "the account is disabled"));
     }
+    Ok(user)
+}
+
+async fn password_grant(
+    state: &AppState,
+    params: &PasswordGrantRequest,
+    client: &ClientInfo,
+) -> Result<HttpResponse, OAuthError> {
+    let (requested, oidc) = requested_scopes(params.scope.as_deref())?;
+    let tenant_param = params.tenant.clone();
+    let password = SecretString::from(params.password.clone());
+    let user = verify_password(
+        state,
+        &params.username,
+        password,
+        tenant_param.as_deref(),
+        client,
+    )
+    .await?;
     let user_id = user.id;
     let issued = IssueTime::now();
     let grants = load_grants(state, user_id).await?;
@@ -419,14 +472,21 @@ async fn password_grant(
         state,
         issued,
         NewSession {
+            kind: SessionKind::Tokens,
+            client_id: None,
+            auth: Authentication {
+                time: issued.unix_secs(),
+                methods: AuthMethods::PASSWORD,
+            },
             user: user_id,
             tenant,
             scope: scopes.to_string(),
-            requested_scope: requested.map(|r| r.to_string()),
+            requested_scope: requested_text(requested, oidc),
             ip: client.ip_string(),
             user_agent: client.user_agent.clone(),
         },
         scopes,
+        oidc,
     )
     .await?;
     if let Some(tenant) = tenant {
@@ -441,45 +501,88 @@ async fn password_grant(
         )
         .await?;
     }
-    Ok(token_http_response(pair))
+    Ok(token_http_response(tokens::to_json(&pair)?))
+}
+
+/// The refresh token a request presents: its `refresh_token`, or the `gh_refresh` cookie of
+/// the cookie client it names, under the Origin rule. Whether it came in the cookie.
+async fn presented_refresh_token(
+    state: &AppState,
+    req: &HttpRequest,
+    token: Option<&str>,
+    client_id: Option<&str>,
+) -> Result<(String, bool), OAuthError> {
+    if let Some(token) = token {
+        return Ok((token.to_owned(), false));
+    }
+    let client_id = client_id.ok_or_else(|| {
+        OAuthError::new(InvalidRequest, "the parameter `refresh_token` is required")
+    })?;
+    let tx = Tx::global(&state.db, Mode::ReadOnly).await?;
+    let client = oauth_clients::find(&tx, client_id)
+        .await?
+        .filter(|c| c.refresh_delivery == RefreshDelivery::Cookie)
+        .ok_or_else(|| {
+            OAuthError::new(
+                InvalidRequest,
+                "the parameter `refresh_token` is required (the client gets no refresh cookie)",
+            )
+        })?;
+    code_grant::check_origin(req.headers(), &client)?;
+    let name = Cookies::new(&state.config).refresh_name();
+    let token = Cookies::read(req, &name)
+        .ok_or_else(|| OAuthError::new(InvalidGrant, "no refresh cookie was sent"))?;
+    Ok((token, true))
 }
 
 async fn refresh_grant(
     state: &AppState,
+    req: &HttpRequest,
     params: &RefreshTokenGrantRequest,
 ) -> Result<HttpResponse, OAuthError> {
-    let presented = params.refresh_token.as_str();
-    let requested = requested_scopes(&params.scope)?;
+    let headers = req.headers();
+    let (presented, cookie) = presented_refresh_token(
+        state,
+        req,
+        params.refresh_token.as_deref(),
+        params.client_id.as_deref(),
+    )
+    .await?;
+    let presented = presented.as_str();
+    let (requested, requested_oidc) = requested_scopes(params.scope.as_deref())?;
     // The token is authenticated before anything else is looked at or revealed, and a
     // spent one is settled by the session store before anything is signed for it.
-    let session = match state
+    let presented_as = state
         .sessions
         .authenticate(presented)
         .await?
-        .ok_or_else(invalid_refresh_token)?
-    {
+        .ok_or_else(invalid_refresh_token)?;
+    check_session_client(state, headers, params, presented_as.session()).await?;
+    let session = match presented_as {
         Presented::Current(session) => session,
         Presented::Spent(session) => {
             let rotation = state.sessions.settle_spent(presented).await?;
-            return settled(state, &session, rotation).await;
+            return settled(state, &session, rotation, cookie).await;
         }
     };
     let sid = session.id;
     // RFC 6749 §6: the scope of the session's original request bounds every refresh, and
     // an omitted scope means all of it (never the narrowing of a previous refresh).
-    let original = match &session.requested_scope {
-        None => ScopeSet::all(),
-        Some(scope) => ScopeSet::parse_space_delimited(scope)
-            .map_err(|e| ApiError::Internal(format!("session {sid} requested {e}").into()))?,
-    };
-    if let Some(requested) = requested
-        && !requested.is_subset_of(original)
-    {
+    let (original, original_oidc) = requested_scopes(session.requested_scope.as_deref())
+        .map_err(|e| ApiError::Internal(format!("session {sid} requested {e:?}").into()))?;
+    let original = original.unwrap_or(ScopeSet::all());
+    let exceeds = requested.is_some_and(|r| !r.is_subset_of(original))
+        || !requested_oidc.is_subset_of(original_oidc);
+    if exceeds {
         return Err(OAuthError::new(
             InvalidScope,
             "the requested scope exceeds the original grant",
         ));
     }
+    let oidc = match params.scope {
+        Some(_) => requested_oidc,
+        None => original_oidc,
+    };
 
     let user_id = session.user;
     let issued = IssueTime::now();
@@ -531,7 +634,9 @@ async fn refresh_grant(
         user: user_id,
         tenant,
         scopes,
+        oidc,
         sid,
+        auth: session.auth,
     };
     let pair = tokens::pair_json(state, issued, grant, new_token.clone())?;
     let rotation = state
@@ -539,10 +644,41 @@ async fn refresh_grant(
         .rotate(presented, &new_token, &pair, tenant, &scopes.to_string())
         .await?;
     match rotation {
-        Rotation::Rotated => Ok(token_http_response(pair)),
+        Rotation::Rotated => Ok(tokens::deliver(state, pair, cookie)?),
         // Another request rotated the token between authentication and now.
-        other => settled(state, &session, other).await,
+        other => settled(state, &session, other, cookie).await,
     }
+}
+
+/// SPEC §11: a session from the code flow is refreshed only by the client it was issued to
+/// (authenticated as for the code, RFC 6749 §6); a sign-in session's cookie is no
+/// refresh token.
+async fn check_session_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &RefreshTokenGrantRequest,
+    session: &SessionInfo,
+) -> Result<(), OAuthError> {
+    if session.kind != SessionKind::Tokens {
+        return Err(invalid_refresh_token());
+    }
+    let Some(bound) = &session.client_id else {
+        return Ok(());
+    };
+    let client = code_grant::authenticate_client(
+        state,
+        headers,
+        params.client_id.as_deref(),
+        params.client_secret.as_deref(),
+    )
+    .await?;
+    if &client.client_id != bound {
+        return Err(OAuthError::new(
+            InvalidGrant,
+            "the refresh token was issued to another client",
+        ));
+    }
+    Ok(())
 }
 
 fn invalid_refresh_token() -> OAuthError {
@@ -558,9 +694,10 @@ async fn settled(
     state: &AppState,
     session: &SessionInfo,
     rotation: Rotation,
+    cookie: bool,
 ) -> Result<HttpResponse, OAuthError> {
     match rotation {
-        Rotation::Replayed(same_pair) => Ok(token_http_response(same_pair)),
+        Rotation::Replayed(same_pair) => Ok(tokens::deliver(state, same_pair, cookie)?),
         Rotation::Reused => {
             if let Some(tenant) = session.tenant {
                 let tx = TenantTx::begin(&state.db, tenant, Mode::ReadWrite).await?;
@@ -605,7 +742,20 @@ pub async fn revoke_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     let params: RevokeRequest = Form::read(&req, &body, REVOKE_PARAMETERS)?.parse()?;
-    let token = params.token.as_str();
+    let presented = presented_refresh_token(
+        &state,
+        &req,
+        params.token.as_deref(),
+        params.client_id.as_deref(),
+    )
+    .await;
+    let (token, cookie) = match presented {
+        Ok(presented) => presented,
+        // RFC 7009 §2.2: no cookie is nothing to revoke, which is no error.
+        Err(e) if matches!(e.code, InvalidGrant) => return Ok(revoked(&state, true)),
+        Err(e) => return Err(e),
+    };
+    let token = token.as_str();
     if let Some(sid) = SessionStore::session_of(token) {
         if state.sessions.holds_token(sid, token).await? {
             state.sessions.revoke(sid).await?;
@@ -613,7 +763,15 @@ pub async fn revoke_token(
     } else if let Ok(claims) = state.keys.verify(token) {
         state.revocations.revoke_token(&claims).await?;
     }
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .finish())
+    Ok(revoked(&state, cookie))
+}
+
+/// 200, clearing the refresh cookie when that is what was revoked.
+fn revoked(state: &AppState, clear_cookie: bool) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Cache-Control", "no-store"));
+    if clear_cookie {
+        response.cookie(Cookies::new(&state.config).refresh_removal());
+    }
+    response.finish()
 }

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use crate::work;
 use actix_web::{HttpResponse, web};
 use auth::revocation::Affected;
+use auth::sessions::SessionKind;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{Action, Target};
 use domain::{SessionId, TenantId};
@@ -16,9 +17,22 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// What a session is.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKindResponse {
+    /// A refresh-token family (a login through the token endpoint).
+    Tokens,
+    /// A browser's sign-in at the hosted login page: revoking it signs that browser out.
+    SignIn,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionResponse {
     pub id: Uuid,
+    pub kind: SessionKindResponse,
+    /// The OAuth client the session was issued to (authorization code flow).
+    pub client_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
     pub ip: Option<String>,
@@ -54,6 +68,11 @@ pub async fn list_my_sessions(
         .into_iter()
         .map(|s| SessionResponse {
             id: s.id.0,
+            kind: match s.kind {
+                SessionKind::Tokens => SessionKindResponse::Tokens,
+                SessionKind::SignIn => SessionKindResponse::SignIn,
+            },
+            client_id: s.client_id,
             created_at: at(s.created_at_ms),
             last_used_at: at(s.last_used_at_ms),
             ip: s.ip,

@@ -150,6 +150,8 @@ mod tests {
             iat: now,
             nbf: now,
             exp: now + 900,
+            auth_time: now,
+            amr: vec![],
         }
     }
 
