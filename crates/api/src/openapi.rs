@@ -22,7 +22,9 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "Gatehouse",
         description = "Identity, tenancy and role-based access control for multi-tenant SaaS.\n\n\
-            Use **Authorize** with the OAuth2 password flow (email as username) to try every operation.",
+            Use **Authorize** to try every operation: the authorization code flow with PKCE signs \
+            you in on Gatehouse's login page (client `swagger`); the password flow takes your email \
+            as username (when the deployment allows it).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     servers((url = "/", description = "The deployment serving this document")),

@@ -235,8 +235,11 @@ fn cors(config: &Config, clients: ClientOrigins) -> Cors {
     for origin in &config.cors_origins {
         cors = cors.allowed_origin(origin);
     }
+    // SPEC §11: the registered clients' origins, for the OAuth endpoints and the API only
+    // (never the login pages, whose forms must come from Gatehouse itself).
     cors.allowed_origin_fn(move |origin, request| {
-        request.uri.path().starts_with("/oauth/")
+        let path = request.uri.path();
+        (path.starts_with("/oauth/") || path.starts_with("/api/v1/"))
             && origin.to_str().is_ok_and(|origin| clients.allows(origin))
     })
 }

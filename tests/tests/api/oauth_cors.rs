@@ -1,5 +1,6 @@
-//! CORS on `/oauth/*` for the registered clients' origins (SPEC §11): a browser app on its
-//! own origin redeems codes and refreshes cross-origin; nothing else is opened to it.
+//! CORS on `/oauth/*` and `/api/v1/*` for the registered clients' origins (SPEC §11): a
+//! browser app on its own origin redeems codes, refreshes and calls the API cross-origin;
+//! nothing else is opened to it.
 
 use gatehouse_tests::TestApp;
 use reqwest::Method;
@@ -23,7 +24,7 @@ async fn preflight(app: &TestApp, path: &str, origin: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn a_clients_origin_may_call_oauth_and_nothing_else() {
+async fn a_clients_origin_may_call_oauth_and_the_api_and_nothing_else() {
     let app = TestApp::spawn().await;
     let root = app.platform_admin().await;
     assert_eq!(
@@ -54,8 +55,13 @@ async fn a_clients_origin_may_call_oauth_and_nothing_else() {
         preflight(&app, "/oauth/revoke", SPA).await.as_deref(),
         Some(SPA)
     );
-    // The API itself is not opened to a client's origin by its registration.
-    assert_eq!(preflight(&app, "/api/v1/me", SPA).await, None);
+    // The API too (the SPA calls it with its in-memory access token), not the rest.
+    assert_eq!(
+        preflight(&app, "/api/v1/me", SPA).await.as_deref(),
+        Some(SPA)
+    );
+    assert_eq!(preflight(&app, "/metrics", SPA).await, None);
+    assert_eq!(preflight(&app, "/login/password", SPA).await, None);
     // Another origin, or a look-alike, stays out.
     assert_eq!(
         preflight(&app, "/oauth/token", "https://evil.example.com").await,

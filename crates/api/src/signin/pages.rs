@@ -67,7 +67,7 @@ fn csp(redirect_origin: Option<&str>) -> String {
         None => "'self'".to_owned(),
     };
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action {form_action}; \
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; \
          frame-ancestors 'none'; base-uri 'none'"
     )
 }
