@@ -38,7 +38,8 @@ def call(method, path, body=None, token=None, form=False):
 
 
 def seed():
-    """A user with a tenant and one project, through the API."""
+    """A user with two tenants (so the login page asks which) and a project in the first,
+    through the API."""
     signup = call("POST", "/api/v1/signup", {
         "email": EMAIL, "password": PASSWORD, "display_name": "Ada",
         "tenant": {"name": "Acme", "slug": "acme"},
@@ -48,6 +49,8 @@ def seed():
         "grant_type": "password", "username": EMAIL, "password": PASSWORD,
     }, form=True)
     call("POST", f"/api/v1/tenants/{tenant}/projects", {"name": "Apollo"},
+         token=tokens["access_token"])
+    call("POST", "/api/v1/tenants", {"name": "Globex", "slug": "globex"},
          token=tokens["access_token"])
 
 
@@ -97,6 +100,12 @@ def main():
             step = "sign in"
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
+
+            step = "choose a workspace"
+            expect(page.get_by_role("heading", name="Choose a workspace")).to_be_visible()
+            page.screenshot(path=SHOTS / "tenant.png", full_page=True)
+            page.get_by_label("Acme").check()
+            page.get_by_role("button", name="Continue").click()
             page.wait_for_url(f"{SPA}/")
             expect(page.get_by_role("listitem").filter(has_text="Apollo")).to_be_visible()
             expect(page.locator("#who")).to_have_text(EMAIL)

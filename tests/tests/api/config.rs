@@ -273,3 +273,29 @@ fn migration_database_url_defaults_to_database_url() {
     let error = refused(&[("GATEHOUSE_MIGRATION_DATABASE_URL", "mysql://x@y/z")]);
     assert_eq!(error.variable, "GATEHOUSE_MIGRATION_DATABASE_URL");
 }
+
+#[test]
+fn browser_sign_in_settings_are_checked() {
+    use api::config::CookieSameSite;
+    let config = parse(&[]).unwrap();
+    assert!(config.password_grant, "on by default");
+    assert_eq!(config.cookie_samesite, CookieSameSite::Strict);
+    assert!(
+        !parse(&[("GATEHOUSE_PASSWORD_GRANT", "off")])
+            .unwrap()
+            .password_grant
+    );
+    let error = refused(&[("GATEHOUSE_PASSWORD_GRANT", "no")]);
+    assert_eq!(error.variable, "GATEHOUSE_PASSWORD_GRANT");
+    let error = refused(&[("GATEHOUSE_COOKIE_SAMESITE", "sometimes")]);
+    assert_eq!(error.variable, "GATEHOUSE_COOKIE_SAMESITE");
+    // SameSite=None cookies must be Secure: only with an https public URL (SPEC §11).
+    let error = refused(&[("GATEHOUSE_COOKIE_SAMESITE", "none")]);
+    assert_eq!(error.variable, "GATEHOUSE_COOKIE_SAMESITE");
+    let https = parse(&[
+        ("GATEHOUSE_COOKIE_SAMESITE", "none"),
+        ("GATEHOUSE_PUBLIC_URL", "https://id.example.com"),
+    ])
+    .unwrap();
+    assert_eq!(https.cookie_samesite, CookieSameSite::None);
+}

@@ -68,7 +68,7 @@ pub struct AuthorizationCodeGrantRequest {
     pub redirect_uri: String,
     /// Required unless the client authenticates with `Authorization: Basic`.
     #[schema(value_type = Option<domain::ClientId>)]
-    #[validate(length(max = 64, message = "is not a client id"))]
+    #[validate(custom(function = "crate::validate::client_id"))]
     pub client_id: Option<String>,
     /// RFC 7636 §4.1: 43-128 unreserved characters.
     #[schema(
@@ -137,7 +137,7 @@ pub struct RefreshTokenGrantRequest {
     /// The client the session was issued to, for a session from the authorization code
     /// flow (required then; a confidential client authenticates as for the code).
     #[schema(value_type = Option<domain::ClientId>)]
-    #[validate(length(max = 64, message = "is not a client id"))]
+    #[validate(custom(function = "crate::validate::client_id"))]
     pub client_id: Option<String>,
     /// `client_secret_post`, for confidential clients that do not use Basic.
     #[schema(max_length = 256, format = "password")]
@@ -205,7 +205,7 @@ pub struct RevokeRequest {
     pub token: Option<String>,
     /// With the cookie instead of `token` (SPEC §11).
     #[schema(value_type = Option<domain::ClientId>)]
-    #[validate(length(max = 64, message = "is not a client id"))]
+    #[validate(custom(function = "crate::validate::client_id"))]
     pub client_id: Option<String>,
     /// `refresh_token` or `access_token` (a hint only)
     #[schema(max_length = 64)]

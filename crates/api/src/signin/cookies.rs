@@ -112,3 +112,58 @@ impl Cookies {
         self.host_cookie(self.session_name(), String::new(), Duration::ZERO)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookies(public_url: &str) -> Cookies {
+        let env = [
+            ("DATABASE_URL", "postgres://app@127.0.0.1/gatehouse"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            (
+                "GATEHOUSE_JWT_SECRET",
+                "Qm9vdHN0cmFwIHNlY3JldCBmb3IgdGVzdHM",
+            ),
+            ("GATEHOUSE_DATA_KEY", "dGVzdCBkYXRhIGtleSwgbmV2ZXIgcmV1c2Vk"),
+            ("GATEHOUSE_PUBLIC_URL", public_url),
+        ];
+        let config = Config::from_lookup(|name| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        Cookies::new(&config)
+    }
+
+    #[test]
+    fn over_https_the_cookies_are_prefixed_and_secure() {
+        let https = cookies("https://id.example.com");
+        let login = https.login("b".into());
+        assert_eq!(login.name(), "__Host-gh_login");
+        assert_eq!(
+            (login.secure(), login.http_only(), login.path()),
+            (Some(true), Some(true), Some("/"))
+        );
+        assert_eq!(login.same_site(), Some(SameSite::Lax));
+        assert_eq!(
+            https.session("t".into(), Duration::from_secs(60)).name(),
+            "__Host-gh_session"
+        );
+        let refresh = https.refresh("r".into());
+        assert_eq!(refresh.name(), "__Secure-gh_refresh");
+        assert_eq!(refresh.path(), Some("/oauth"));
+        assert_eq!(refresh.same_site(), Some(SameSite::Strict));
+        assert_eq!(refresh.secure(), Some(true));
+    }
+
+    #[test]
+    fn over_plain_http_they_are_neither() {
+        let http = cookies("http://127.0.0.1:8080");
+        let session = http.session("t".into(), Duration::from_secs(60));
+        assert_eq!(session.name(), "gh_session");
+        assert_eq!(session.secure(), Some(false));
+        assert_eq!(http.refresh("r".into()).name(), "gh_refresh");
+    }
+}
