@@ -112,13 +112,7 @@ pub fn sign_access_token(
         nbf: now,
         exp: now + state.config.access_ttl.as_secs() as i64,
         auth_time: grant.auth.time,
-        amr: grant
-            .auth
-            .methods
-            .names()
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        amr: grant.auth.methods.claim(),
     };
     state
         .keys

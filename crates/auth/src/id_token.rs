@@ -53,27 +53,12 @@ impl IdTokenKeys {
     /// The ID-token keys of `dir`: every RSA key (the last in name order signs), else every
     /// Ed25519 key; `None` when it holds neither.
     pub fn from_pem_dir(dir: &Path, issuer: &str) -> Result<Option<Self>, KeyError> {
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| KeyError(format!("{}: {e}", dir.display())))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|ext| ext == "pem"))
-            .collect();
-        paths.sort();
-        let mut pems = Vec::new();
-        for path in paths {
-            let pem =
-                std::fs::read(&path).map_err(|e| KeyError(format!("{}: {e}", path.display())))?;
-            let kid = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            pems.push((kid, pem));
-        }
+        let files = crate::token::pem_files(dir)?;
         for algorithm in [Algorithm::RS256, Algorithm::EdDSA] {
             // A key of the other kind does not parse as this one: it is skipped.
-            let keys: Vec<_> = pems
+            let keys: Vec<_> = files
                 .iter()
-                .filter_map(|(kid, pem)| KeyRing::pem_key(algorithm, kid, pem).ok())
+                .filter_map(|file| KeyRing::pem_key(algorithm, &file.kid, &file.pem).ok())
                 .collect();
             if !keys.is_empty() {
                 return Ok(Some(Self {
@@ -145,12 +130,7 @@ impl IdTokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures/keys")
-            .join(name)
-    }
+    use crate::token::fixture;
 
     #[test]
     fn rsa_keys_sign_as_rs256_and_ed25519_keys_as_eddsa() {

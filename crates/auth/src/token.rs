@@ -133,26 +133,15 @@ impl KeyRing {
         issuer: &str,
         audience: &str,
     ) -> Result<Self, KeyError> {
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| KeyError(format!("{}: {e}", dir.display())))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|ext| ext == "pem"))
-            .collect();
-        paths.sort();
-        if paths.is_empty() {
+        let files = pem_files(dir)?;
+        if files.is_empty() {
             return Err(KeyError(format!("no *.pem key in {}", dir.display())));
         }
-        let keys = paths
+        let keys = files
             .iter()
-            .map(|path| {
-                let pem = std::fs::read(path)
-                    .map_err(|e| KeyError(format!("{}: {e}", path.display())))?;
-                let kid = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Self::pem_key(algorithm, &kid, &pem)
-                    .map_err(|e| KeyError(format!("{}: {}", path.display(), e.0)))
+            .map(|file| {
+                Self::pem_key(algorithm, &file.kid, &file.pem)
+                    .map_err(|e| KeyError(format!("{}: {}", file.path.display(), e.0)))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self::assemble(algorithm, keys, issuer, audience))
@@ -315,6 +304,43 @@ fn rsa_modulus_bits(n: &str) -> Result<usize, KeyError> {
     Ok((bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize)
 }
 
+/// One `*.pem` file of a key directory: its `kid` is the file stem.
+pub(crate) struct PemFile {
+    pub path: std::path::PathBuf,
+    pub kid: String,
+    pub pem: Vec<u8>,
+}
+
+/// Every `*.pem` of `dir`, in name order (the last one signs).
+pub(crate) fn pem_files(dir: &Path) -> Result<Vec<PemFile>, KeyError> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| KeyError(format!("{}: {e}", dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "pem"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let pem =
+                std::fs::read(&path).map_err(|e| KeyError(format!("{}: {e}", path.display())))?;
+            let kid = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(PemFile { path, kid, pem })
+        })
+        .collect()
+}
+
+/// The key fixtures of the test suite (`tests/fixtures/keys/<name>`).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/keys")
+        .join(name)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -322,12 +348,6 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures/keys")
-            .join(name)
-    }
 
     #[test]
     fn rsa_keys_under_2048_bits_are_refused() {

@@ -30,6 +30,11 @@ impl AuthMethods {
             .collect()
     }
 
+    /// The `amr` claim (RFC 8176 §2: a JSON array of strings).
+    pub fn claim(self) -> Vec<String> {
+        self.names().into_iter().map(Into::into).collect()
+    }
+
     /// From stored names; unknown ones are ignored (never widened into a method).
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         let mut methods = AuthMethods::default();

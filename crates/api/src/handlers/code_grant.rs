@@ -114,13 +114,7 @@ fn id_token(
         exp: now + state.config.access_ttl.as_secs() as i64,
         auth_time: grant.auth.time,
         nonce: grant.nonce.clone(),
-        amr: grant
-            .auth
-            .methods
-            .names()
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        amr: grant.auth.methods.claim(),
         sid: sid.to_string(),
         email: grant.oidc.email.then(|| user.email.clone()),
         // No address is verified before SPEC §12's verification exists: say so.

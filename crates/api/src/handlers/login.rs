@@ -35,24 +35,43 @@ impl Fields {
     }
 }
 
-/// The sign-in a form belongs to, if it is live and bound to this browser.
-async fn load(
-    state: &AppState,
-    req: &HttpRequest,
-    fields: &Fields,
-) -> Result<(String, String, Pending), PageError> {
-    let cookies = Cookies::new(&state.config);
-    let browser = Cookies::read(req, &cookies.login_name()).ok_or_else(PageError::expired)?;
-    let csrf = fields.get("csrf").to_owned();
-    if csrf.is_empty() || csrf.len() > 64 {
-        return Err(PageError::expired());
+/// A posted step: its fields, and the sign-in it belongs to, which must be live and bound
+/// to this browser (its `csrf` field and its login-state cookie).
+struct Step {
+    fields: Fields,
+    csrf: String,
+    browser: String,
+    pending: Pending,
+}
+
+impl Step {
+    async fn read(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<Self, PageError> {
+        let fields = Fields::read(body);
+        let cookies = Cookies::new(&state.config);
+        let browser = Cookies::read(req, &cookies.login_name()).ok_or_else(PageError::expired)?;
+        let csrf = fields.get("csrf").to_owned();
+        if csrf.is_empty() || csrf.len() > 64 {
+            return Err(PageError::expired());
+        }
+        let pending: Pending = state
+            .login_states
+            .load(&csrf, &browser)
+            .await?
+            .ok_or_else(PageError::expired)?;
+        Ok(Self {
+            fields,
+            csrf,
+            browser,
+            pending,
+        })
     }
-    let pending: Pending = state
-        .login_states
-        .load(&csrf, &browser)
-        .await?
-        .ok_or_else(PageError::expired)?;
-    Ok((csrf, browser, pending))
+
+    fn binding(&self) -> Binding<'_> {
+        Binding {
+            csrf: &self.csrf,
+            browser: &self.browser,
+        }
+    }
 }
 
 pub async fn submit_password(
@@ -61,46 +80,46 @@ pub async fn submit_password(
     client: ClientInfo,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let fields = Fields::read(&body);
-    let (csrf, browser, mut pending) = load(&state, &req, &fields).await?;
+    let mut step = Step::read(&state, &req, &body).await?;
     client.rate_limit(&state, "token").await?;
-    let email = fields.get("email").trim();
-    let password = SecretString::from(fields.get("password").to_owned());
+    let email = step.fields.get("email").trim().to_owned();
+    let password = SecretString::from(step.fields.get("password").to_owned());
+    let pending = &step.pending;
     let origin = flow::redirect_origin(&pending.request.redirect_uri);
     let tenant_hint = pending.request.tenant.clone();
-    let user = match verify_password(&state, email, password, tenant_hint.as_deref(), &client).await
-    {
-        Ok(user) => user,
-        Err(error) => {
-            // The password grant's words, on the page: the same for an unknown email and a
-            // wrong password.
-            let (status, retry_after) = match error.code {
-                OAuthErrorCode::TooManyRequests { retry_after_secs } => {
-                    (StatusCode::TOO_MANY_REQUESTS, Some(retry_after_secs))
+    let user =
+        match verify_password(&state, &email, password, tenant_hint.as_deref(), &client).await {
+            Ok(user) => user,
+            Err(error) => {
+                // The password grant's words, on the page: the same for an unknown email and a
+                // wrong password.
+                let (status, retry_after) = match error.code {
+                    OAuthErrorCode::TooManyRequests { retry_after_secs } => {
+                        (StatusCode::TOO_MANY_REQUESTS, Some(retry_after_secs))
+                    }
+                    OAuthErrorCode::TemporarilyUnavailable => {
+                        (StatusCode::SERVICE_UNAVAILABLE, Some(1))
+                    }
+                    OAuthErrorCode::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, None),
+                    _ => (StatusCode::BAD_REQUEST, None),
+                };
+                let message = sentence(&error.description);
+                let page = LoginPage {
+                    product: PRODUCT,
+                    client_name: &pending.client_name,
+                    csrf: &step.csrf,
+                    email: &email,
+                    error: Some(&message),
+                };
+                let mut response = pages::respond(status, &page, origin.as_deref(), &[])?;
+                if let Some(secs) = retry_after
+                    && let Ok(value) = secs.to_string().try_into()
+                {
+                    response.headers_mut().insert(RETRY_AFTER, value);
                 }
-                OAuthErrorCode::TemporarilyUnavailable => {
-                    (StatusCode::SERVICE_UNAVAILABLE, Some(1))
-                }
-                OAuthErrorCode::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, None),
-                _ => (StatusCode::BAD_REQUEST, None),
-            };
-            let message = sentence(&error.description);
-            let page = LoginPage {
-                product: PRODUCT,
-                client_name: &pending.client_name,
-                csrf: &csrf,
-                email,
-                error: Some(&message),
-            };
-            let mut response = pages::respond(status, &page, origin.as_deref(), &[])?;
-            if let Some(secs) = retry_after
-                && let Ok(value) = secs.to_string().try_into()
-            {
-                response.headers_mut().insert(RETRY_AFTER, value);
+                return Ok(response);
             }
-            return Ok(response);
-        }
-    };
+        };
     // MFA (SPEC §12) goes here: a user with a second factor is asked for it before the
     // sign-in session starts, and `methods` then carries `otp`.
     let auth = Authentication {
@@ -128,17 +147,14 @@ pub async fn submit_password(
             &token,
         )
         .await?;
-    pending.user = Some(SignedIn {
+    step.pending.user = Some(SignedIn {
         user: user.id,
         auth,
         session,
     });
-    let binding = Binding {
-        csrf: &csrf,
-        browser: &browser,
-    };
     let cookies = vec![flow::session_cookie(&state, token)];
-    flow::proceed(&state, &client, binding, pending, cookies).await
+    let pending = step.pending.clone();
+    flow::proceed(&state, &client, step.binding(), pending, cookies).await
 }
 
 /// A new password sign-in replaces the browser's previous one (`prompt=login`, another
@@ -162,22 +178,18 @@ pub async fn submit_tenant(
     client: ClientInfo,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let fields = Fields::read(&body);
-    let (csrf, browser, mut pending) = load(&state, &req, &fields).await?;
-    if pending.user.is_none() {
+    let step = Step::read(&state, &req, &body).await?;
+    if step.pending.user.is_none() {
         return Err(PageError::expired());
     }
-    let tenant = fields.get("tenant");
+    let tenant = step.fields.get("tenant");
     if tenant.is_empty() {
         return Err(PageError::bad_request("Choose a workspace."));
     }
     // The choice goes through the same rule as a `tenant` parameter: it must be usable.
+    let mut pending = step.pending.clone();
     pending.request.tenant = Some(tenant.to_owned());
-    let binding = Binding {
-        csrf: &csrf,
-        browser: &browser,
-    };
-    flow::proceed(&state, &client, binding, pending, Vec::new()).await
+    flow::proceed(&state, &client, step.binding(), pending, Vec::new()).await
 }
 
 pub async fn submit_consent(
@@ -186,15 +198,16 @@ pub async fn submit_consent(
     client: ClientInfo,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let fields = Fields::read(&body);
-    let (csrf, browser, mut pending) = load(&state, &req, &fields).await?;
+    let step = Step::read(&state, &req, &body).await?;
+    let mut pending = step.pending.clone();
     if pending.user.is_none() || pending.tenant.is_none() {
         return Err(PageError::expired());
     }
-    match fields.get("decision") {
+    match step.fields.get("decision") {
         "allow" => pending.consented = true,
         "deny" => {
-            state.login_states.take::<Pending>(&csrf, &browser).await?;
+            let (csrf, browser) = (&step.csrf, &step.browser);
+            state.login_states.take::<Pending>(csrf, browser).await?;
             return Ok(flow::refuse(
                 &state,
                 &pending,
@@ -204,11 +217,7 @@ pub async fn submit_consent(
         }
         _ => return Err(PageError::bad_request("Choose Allow or Deny.")),
     }
-    let binding = Binding {
-        csrf: &csrf,
-        browser: &browser,
-    };
-    flow::proceed(&state, &client, binding, pending, Vec::new()).await
+    flow::proceed(&state, &client, step.binding(), pending, Vec::new()).await
 }
 
 /// "the email or password is incorrect" → "The email or password is incorrect."
