@@ -13,6 +13,7 @@ pub mod db;
 pub mod logs;
 pub mod resources;
 pub mod services;
+pub mod smtp;
 
 pub use app::{
     Account, PASSWORD, TestApp, TestAppBuilder, Tokens, assert_security_headers, claims_of,

@@ -114,6 +114,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an email address.
+         * @description Public: the token proves the request. Spends the token of a verification mail (single
+         *     use, 24 hours) and marks its address verified. An unknown, used or expired token, or
+         *     one for an address the account has since left, is 400 `token-invalid`.
+         */
+        post: operations["verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/accept": {
         parameters: {
             query?: never;
@@ -165,6 +187,28 @@ export interface paths {
          *     Returns the updated caller, as `GET /api/v1/me` does.
          */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/api/v1/me/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the verification mail again.
+         * @description Requires a user's access token. 202: a new link is on its way (earlier ones stay valid
+         *     until they expire); nothing is sent when the address is verified already. Limited per
+         *     client address like sign-in.
+         */
+        post: operations["resend_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/password": {
@@ -951,7 +995,9 @@ export interface paths {
          * Prometheus metrics of this instance.
          * @description Public. Prometheus text (format 0.0.4) of this instance's own counters since it started:
          *     responses by status class, 503s and 429s, a request latency histogram, and access-token
-         *     revocation checks by what answered them.
+         *     revocation checks by what answered them; and the deployment's outbox (SPEC §12): mails
+         *     by status and how long the oldest due one has waited (left out while the database
+         *     cannot answer).
          */
         get: operations["get_metrics"];
         put?: never;
@@ -1393,6 +1439,7 @@ export interface components {
          * @example {
          *       "id": "01930000-0000-7000-8000-000000000002",
          *       "email": "ada@example.com",
+         *       "email_verified": true,
          *       "display_name": "Ada Lovelace",
          *       "tenant": {
          *         "id": "01930000-0000-7000-8000-000000000001",
@@ -1412,6 +1459,8 @@ export interface components {
             api_key: components["schemas"]["ApiKeyRef"] | null;
             display_name: string | null;
             email: string | null;
+            /** @description Whether the user proved the address is theirs (SPEC §12); `null` for an API key. */
+            email_verified: boolean | null;
             /** Format: uuid */
             id: string;
             /** @description The scopes of the token. */
@@ -2049,7 +2098,7 @@ export interface components {
         UserInfo: {
             /** @description With the `email` scope. */
             email?: string;
-            /** @description With the `email` scope; `false` until email verification exists. */
+            /** @description With the `email` scope: whether the user proved the address is theirs. */
             email_verified?: boolean;
             /** @description The display name, with the `profile` scope. */
             name?: string;
@@ -2062,6 +2111,10 @@ export interface components {
             display_name: string;
             email: string;
             id: components["schemas"]["UserId"];
+        };
+        VerifyEmailRequest: {
+            /** @description The token of the mailed link (`?token=`). */
+            token: string;
         };
     };
     responses: never;
@@ -2286,6 +2339,98 @@ export interface operations {
             };
             /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
             503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Verified */
+            204: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `token-invalid`: unknown, used or expired */
+            400: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts */
+            413: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Some fields are invalid: `errors` lists them */
+            422: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this client */
+            429: {
                 headers: {
                     /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
                     "Retry-After"?: number;
@@ -2606,6 +2751,76 @@ export interface operations {
             /** @description Invalid display name */
             422: {
                 headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (PostgreSQL or Redis) cannot answer; retry after `Retry-After` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error (a 500 carries no detail) */
+            default: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A mail is on its way (or the address is verified already) */
+            202: {
+                headers: {
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials */
+            401: {
+                headers: {
+                    /** @description RFC 6750 challenge; `error="invalid_token"` when a credential was refused */
+                    "WWW-Authenticate"?: string;
+                    /** @description The request's id, as the server logged it */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this client */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying (RFC 9110 §10.2.3) */
+                    "Retry-After"?: number;
                     /** @description The request's id, as the server logged it */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

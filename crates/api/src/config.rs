@@ -84,6 +84,15 @@ pub struct Config {
     pub password_grant: bool,
     /// `GATEHOUSE_COOKIE_SAMESITE`: the refresh cookie's `SameSite` (default `strict`).
     pub cookie_samesite: CookieSameSite,
+    /// `GATEHOUSE_SMTP_URL` (SPEC §12); `None`: development mode prints mails to the log.
+    pub smtp_url: Option<SecretString>,
+    /// `GATEHOUSE_MAIL_FROM`: the sender of every mail.
+    pub mail_from: String,
+    /// `GATEHOUSE_PRODUCT_NAME`: what mails call the product.
+    pub product_name: String,
+    /// `GATEHOUSE_APP_URL`: the frontend whose `/account/*` pages mails link to (default:
+    /// Gatehouse's own pages under the public URL).
+    pub app_url: Option<Url>,
     pub redis_prefix: String,
     pub hsts_secs: u64,
     pub dev: bool,
@@ -216,6 +225,32 @@ impl Config {
                 "none needs an https GATEHOUSE_PUBLIC_URL (SameSite=None cookies must be Secure)",
             ));
         }
+
+        let smtp_url = get("GATEHOUSE_SMTP_URL");
+        if let Some(url) = &smtp_url {
+            check_url("GATEHOUSE_SMTP_URL", url, &["smtp", "smtps"])?;
+        }
+        let mail_from = get("GATEHOUSE_MAIL_FROM").unwrap_or_else(|| {
+            format!(
+                "Gatehouse <no-reply@{}>",
+                public_url.host_str().unwrap_or("localhost")
+            )
+        });
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "GATEHOUSE_MAIL_FROM",
+                "is not a mailbox (`Name <address>` or an address)",
+            ));
+        }
+        let product_name = get("GATEHOUSE_PRODUCT_NAME").unwrap_or_else(|| "Gatehouse".into());
+        let app_url = get("GATEHOUSE_APP_URL")
+            .map(|v| {
+                Url::parse(&v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| invalid("GATEHOUSE_APP_URL", "must be an http(s) URL"))
+            })
+            .transpose()?;
 
         let data_key = secret(
             &get,
@@ -360,6 +395,10 @@ impl Config {
             jwt_key_dir,
             password_grant,
             cookie_samesite,
+            smtp_url: smtp_url.map(SecretString::from),
+            mail_from,
+            product_name,
+            app_url,
             data_key,
             access_ttl,
             refresh_ttl,

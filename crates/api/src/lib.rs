@@ -12,6 +12,7 @@ pub mod facts;
 pub mod guards;
 pub mod handlers;
 pub mod headers;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod paths;

@@ -154,11 +154,48 @@ pub async fn record<B: MessageBody>(
 ///
 /// Public. Prometheus text (format 0.0.4) of this instance's own counters since it started:
 /// responses by status class, 503s and 429s, a request latency histogram, and access-token
-/// revocation checks by what answered them.
+/// revocation checks by what answered them; and the deployment's outbox (SPEC §12): mails
+/// by status and how long the oldest due one has waited (left out while the database
+/// cannot answer).
 #[utoipa::path(get, path = "/metrics", tag = "health", operation_id = "get_metrics",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain")))]
 pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut body = state.metrics.render(&state.revocations);
+    if let Ok(stats) = outbox_stats(&state).await {
+        let _ = writeln!(
+            body,
+            "# HELP gatehouse_outbox_mails Mails in the outbox, by status (sent and failed ones are kept)."
+        );
+        let _ = writeln!(body, "# TYPE gatehouse_outbox_mails gauge");
+        for (status, count) in [
+            ("queued", stats.queued),
+            ("sent", stats.sent),
+            ("failed", stats.failed),
+        ] {
+            let _ = writeln!(
+                body,
+                "gatehouse_outbox_mails{{status=\"{status}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            body,
+            "# HELP gatehouse_outbox_oldest_due_seconds How long the oldest mail due for sending has waited."
+        );
+        let _ = writeln!(body, "# TYPE gatehouse_outbox_oldest_due_seconds gauge");
+        let _ = writeln!(
+            body,
+            "gatehouse_outbox_oldest_due_seconds {}",
+            stats.oldest_due_secs
+        );
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state.revocations))
+        .body(body)
+}
+
+async fn outbox_stats(
+    state: &AppState,
+) -> Result<persistence::repo::outbox::OutboxStats, persistence::PersistenceError> {
+    let tx = persistence::Tx::global(&state.db, persistence::Mode::ReadOnly).await?;
+    persistence::repo::outbox::stats(&tx).await
 }

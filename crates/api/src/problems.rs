@@ -43,6 +43,9 @@ problem_kinds! {
         "The body, query string or path could not be read: malformed JSON or form data, a \
          value of the wrong type, an unknown enumeration value or filter. Fix the request; \
          repeating it unchanged gives the same answer.";
+    TokenInvalid => "token-invalid", 400, "Link invalid or expired",
+        "The one-time token of an emailed link is unknown, used already, expired, or for an \
+         address the account no longer has. Ask for a new mail.";
     Validation => "validation", 422, "Invalid fields",
         "The request is well-formed but some fields break their rules (length, format, \
          password strength, unknown scope). `errors` lists each field with a message; show \

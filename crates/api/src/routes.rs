@@ -128,10 +128,12 @@ route_table! {
         get "/oauth/userinfo" => oidc::get_userinfo, OpenId;
         post "/api/v1/signup" => signup::sign_up, Public;
         post "/api/v1/invitations/accept" => invitations::accept_invitation, Public;
+        post "/api/v1/email/verify" => email::verify_email, Public;
 
         get "/api/v1/me" => me::get_me, UserOrApiKey;
         patch "/api/v1/me" => me::update_me, User;
         post "/api/v1/me/password" => me::change_password, User;
+        post "/api/v1/me/email/verify" => email::resend_verification, User;
         get "/api/v1/me/tenants" => me::list_my_tenants, User;
         get "/api/v1/me/sessions" => sessions::list_my_sessions, User;
         delete "/api/v1/me/sessions/{session_id}" => sessions::revoke_my_session, User;

@@ -103,6 +103,7 @@ impl Application {
         state.api_keys.spawn_flusher(state.config.api_key_touch);
         state.client_origins.refresh(&state.db).await;
         state.client_origins.spawn_reloader(state.db.clone());
+        state.mailer.spawn_sender(state.db.clone());
         let listener =
             TcpListener::bind(state.config.bind).map_err(|source| StartupError::Bind {
                 addr: state.config.bind.to_string(),
@@ -185,6 +186,11 @@ fn build_app(
         .service(web::resource("/login/password").post(handlers::login::submit_password))
         .service(web::resource("/login/tenant").post(handlers::login::submit_tenant))
         .service(web::resource("/login/consent").post(handlers::login::submit_consent))
+        .service(
+            web::resource("/account/verify-email")
+                .get(handlers::email::verify_email_page)
+                .post(handlers::email::verify_email_submit),
+        )
         .service(web::resource("/assets/signin.css").get(crate::signin::pages::stylesheet))
         .service(web::resource("/problems").get(handlers::problems::list_problems))
         .service(web::resource("/problems/{kind}").get(handlers::problems::describe_problem))

@@ -31,6 +31,8 @@ pub struct AppState {
     /// Browser sign-ins between the login page's steps.
     pub login_states: auth::login_state::LoginStates,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Transactional email: the outbox's writer and this instance's sender.
+    pub mailer: crate::mail::Mailer,
 }
 
 impl AppState {
@@ -46,6 +48,8 @@ impl AppState {
         )?
         .with_max_wait(config.hash_max_wait);
         let keys = key_ring(&config).map_err(|e| AuthError::Internal(e.into()))?;
+        let mailer =
+            crate::mail::Mailer::new(&config).map_err(|e| AuthError::Internal(e.into()))?;
         let id_tokens = id_token_keys(&config).map_err(|e| AuthError::Internal(e.into()))?;
         let revocations = config.revocation_list(redis.clone(), db.clone());
         let (sessions, rate_limiter, lockout) = redis_parts(&config, &redis, &revocations);
@@ -72,6 +76,7 @@ impl AppState {
             rate_limiter,
             lockout,
             metrics: Arc::default(),
+            mailer,
         })
     }
 }

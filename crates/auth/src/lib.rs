@@ -14,6 +14,7 @@ pub mod random;
 pub mod rate_limit;
 pub mod redis_store;
 pub mod revocation;
+pub mod sealed;
 pub mod sessions;
 pub mod token;
 pub mod verified_tokens;

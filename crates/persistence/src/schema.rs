@@ -153,6 +153,35 @@ diesel::table! {
         is_platform_admin -> Bool,
         created_at -> Timestamptz,
         password_changed_at -> Timestamptz,
+        email_verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Uuid,
+        kind -> Text,
+        recipient -> Text,
+        payload -> Nullable<Bytea>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Uuid,
+        purpose -> Text,
+        email -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -172,7 +201,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     membership_roles,
     memberships,
+    email_tokens,
     oauth_clients,
+    outbox,
     projects,
     redis_epochs,
     roles,

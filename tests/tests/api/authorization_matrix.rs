@@ -21,6 +21,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/oauth/revoke"),
     ("post", "/api/v1/signup"),
     ("post", "/api/v1/invitations/accept"),
+    ("post", "/api/v1/email/verify"),
 ];
 
 struct Operation {

@@ -299,3 +299,26 @@ fn browser_sign_in_settings_are_checked() {
     .unwrap();
     assert_eq!(https.cookie_samesite, CookieSameSite::None);
 }
+
+#[test]
+fn mail_settings_are_checked() {
+    let config = parse(&[]).unwrap();
+    assert!(config.smtp_url.is_none());
+    assert_eq!(config.product_name, "Gatehouse");
+    assert_eq!(config.mail_from, "Gatehouse <no-reply@127.0.0.1>");
+    for (variable, value) in [
+        ("GATEHOUSE_SMTP_URL", "http://mail.example.com"),
+        ("GATEHOUSE_MAIL_FROM", "not a mailbox"),
+        ("GATEHOUSE_APP_URL", "ftp://app.example.com"),
+    ] {
+        assert_eq!(refused(&[(variable, value)]).variable, variable);
+    }
+    let config = parse(&[
+        ("GATEHOUSE_SMTP_URL", "smtps://user:secret@mail.example.com"),
+        ("GATEHOUSE_APP_URL", "https://app.example.com"),
+    ])
+    .unwrap();
+    assert!(config.smtp_url.is_some());
+    // The URL's password never reaches a Debug print.
+    assert!(!format!("{config:?}").contains("secret"));
+}

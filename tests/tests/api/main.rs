@@ -8,6 +8,7 @@ mod authorization_matrix;
 mod config;
 mod database_roles;
 mod docs;
+mod email_verification;
 mod errors;
 mod fail_closed;
 mod fuzz;

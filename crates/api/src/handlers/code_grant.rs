@@ -117,8 +117,7 @@ fn id_token(
         amr: grant.auth.methods.claim(),
         sid: sid.to_string(),
         email: grant.oidc.email.then(|| user.email.clone()),
-        // No address is verified before SPEC §12's verification exists: say so.
-        email_verified: grant.oidc.email.then_some(false),
+        email_verified: grant.oidc.email.then_some(user.email_verified_at.is_some()),
         name: grant.oidc.profile.then(|| user.display_name.clone()),
     };
     keys.sign(&claims)

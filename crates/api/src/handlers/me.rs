@@ -28,13 +28,15 @@ pub struct TenantRef {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "01930000-0000-7000-8000-000000000002", "email": "ada@example.com", "display_name": "Ada Lovelace",
+    "id": "01930000-0000-7000-8000-000000000002", "email": "ada@example.com", "email_verified": true, "display_name": "Ada Lovelace",
     "tenant": {"id": "01930000-0000-7000-8000-000000000001", "slug": "acme", "name": "Acme Corp"},
     "scopes": ["tenant:read", "members:read"], "session_id": "01930000-0000-7000-8000-000000000003", "api_key": null
 }))]
 pub struct MeResponse {
     pub id: Uuid,
     pub email: Option<String>,
+    /// Whether the user proved the address is theirs (SPEC §12); `null` for an API key.
+    pub email_verified: Option<bool>,
     pub display_name: Option<String>,
     /// The tenant of the token; `null` for a tenant-less token.
     pub tenant: Option<TenantRef>,
@@ -78,6 +80,7 @@ async fn me_response(
 ) -> Result<MeResponse, ApiError> {
     Ok(MeResponse {
         id: user.id.0,
+        email_verified: Some(user.email_verified_at.is_some()),
         email: Some(user.email),
         display_name: Some(user.display_name),
         tenant: me_tenant(state, caller).await?,
@@ -102,6 +105,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         return Ok(HttpResponse::Ok().json(MeResponse {
             id: key.0,
             email: None,
+            email_verified: None,
             display_name: None,
             tenant: me_tenant(&state, &caller).await?,
             scopes: caller.scopes().names(),

@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod client;
 pub mod clients;
 pub mod code_grant;
+pub mod email;
 pub mod health;
 pub mod invitations;
 pub mod login;

@@ -50,7 +50,7 @@ pub struct UserInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub email: Option<String>,
-    /// With the `email` scope; `false` until email verification exists.
+    /// With the `email` scope: whether the user proved the address is theirs.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub email_verified: Option<bool>,
@@ -81,7 +81,7 @@ pub async fn get_userinfo(
     Ok(HttpResponse::Ok().json(UserInfo {
         sub: user.id.to_string(),
         email: oidc.email.then(|| user.email.clone()),
-        email_verified: oidc.email.then_some(false),
+        email_verified: oidc.email.then_some(user.email_verified_at.is_some()),
         name: oidc.profile.then(|| user.display_name.clone()),
     }))
 }

@@ -127,7 +127,11 @@ pub async fn sign_up(
     ] {
         work::record(&tx, user_id.0, &client, action, target, Value::Null).await?;
     }
+    // SPEC §12: the address is proven by a mailed link, sent once this commits.
+    let (name, address) = (display_name.as_str(), email.as_str());
+    crate::handlers::email::send_verification(&state, &tx, user_id, name, address).await?;
     tx.commit().await?;
+    state.mailer.wake();
     Ok(HttpResponse::Created().json(SignupResponse {
         user: user.into(),
         tenant: tenant.into(),

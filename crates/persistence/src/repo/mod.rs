@@ -4,9 +4,11 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod email_tokens;
 pub mod invitations;
 pub mod memberships;
 pub mod oauth_clients;
+pub mod outbox;
 pub mod projects;
 pub mod redis_epochs;
 pub mod roles;

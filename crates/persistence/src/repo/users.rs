@@ -17,6 +17,8 @@ pub struct User {
     pub is_platform_admin: bool,
     pub created_at: DateTime<Utc>,
     pub password_changed_at: DateTime<Utc>,
+    /// When the address was proven (SPEC §12); `None`: not yet.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 // The hash never reaches a log line.
