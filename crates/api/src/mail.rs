@@ -46,33 +46,51 @@ pub enum Mail {
         email: String,
         link: String,
     },
+    /// SPEC §12: someone asked to reset the password of `email`. The request path writes
+    /// only this, for known and unknown addresses alike (the same work, the same answer);
+    /// the sender looks the address up and, for an account, makes the reset token and
+    /// sends [`Mail::PasswordReset`] — or nothing.
+    PasswordResetRequest { email: String },
+    PasswordReset {
+        name: String,
+        email: String,
+        link: String,
+    },
+    /// SPEC §12: the notice after a reset.
+    PasswordChanged { name: String, email: String },
 }
 
 impl Mail {
     fn kind(&self) -> &'static str {
         match self {
             Mail::VerifyEmail { .. } => "verify_email",
+            Mail::PasswordResetRequest { .. } => "password_reset_request",
+            Mail::PasswordReset { .. } => "password_reset",
+            Mail::PasswordChanged { .. } => "password_changed",
         }
     }
 }
 
-#[derive(Template)]
-#[template(path = "mail/verify_email.txt")]
-struct VerifyEmailText<'a> {
-    name: &'a str,
-    email: &'a str,
-    link: &'a str,
-    product: &'a str,
+/// Two templates (text, HTML) over the same fields.
+macro_rules! mail_templates {
+    ($($text:ident: $text_path:literal, $html:ident: $html_path:literal { $($field:ident),* };)+) => {$(
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> { $($field: &'a str,)* product: &'a str }
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> { $($field: &'a str,)* product: &'a str }
+    )+};
 }
 
-#[derive(Template)]
-#[template(path = "mail/verify_email.html")]
-struct VerifyEmailHtml<'a> {
-    name: &'a str,
-    email: &'a str,
-    link: &'a str,
-    product: &'a str,
+mail_templates! {
+    VerifyEmailText: "mail/verify_email.txt", VerifyEmailHtml: "mail/verify_email.html" { name, email, link };
+    PasswordResetText: "mail/password_reset.txt", PasswordResetHtml: "mail/password_reset.html" { name, email, link };
+    PasswordChangedText: "mail/password_changed.txt", PasswordChangedHtml: "mail/password_changed.html" { name, email };
 }
+
+/// SPEC §12: a reset link lives 30 minutes.
+const RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 
 /// A rendered mail.
 struct Rendered {
@@ -193,7 +211,7 @@ impl Mailer {
         let tx = Tx::global(db, Mode::ReadWrite).await?;
         let due = outbox::claim_due(&tx, BATCH).await?;
         for mail in &due {
-            match self.deliver(mail).await {
+            match self.deliver(db, mail).await {
                 Ok(()) => outbox::mark_sent(&tx, mail.id).await?,
                 Err(error) => {
                     let now = Utc::now();
@@ -212,13 +230,16 @@ impl Mailer {
         Ok(due.len())
     }
 
-    async fn deliver(&self, queued: &QueuedMail) -> Result<(), String> {
+    async fn deliver(&self, db: &PgPool, queued: &QueuedMail) -> Result<(), String> {
         let sealed = queued.payload.as_deref().ok_or("no payload")?;
         let plain = self
             .sealer
             .open(sealed)
             .map_err(|e| format!("{e} (was GATEHOUSE_DATA_KEY changed?)"))?;
         let mail: Mail = serde_json::from_slice(&plain).map_err(|e| e.to_string())?;
+        let Some(mail) = self.resolve(db, mail).await.map_err(|e| e.to_string())? else {
+            return Ok(()); // nothing to send (an address without an account)
+        };
         let rendered = self.render(&mail).map_err(|e| e.to_string())?;
         let Some(transport) = &self.transport else {
             // Development mode without SMTP: the mail, links included, goes to the log.
@@ -251,9 +272,77 @@ impl Mailer {
             .map_err(|e| e.to_string())
     }
 
+    /// What a queued mail becomes at sending time: a reset request turns into the reset
+    /// mail of the account with that address (a fresh token, which voids the older
+    /// unused ones: each attempt's link is the only live one), or into nothing. The token
+    /// is committed in a unit of work of its own, before the mail can leave: a link must
+    /// never arrive before its token exists.
+    async fn resolve(&self, db: &PgPool, mail: Mail) -> Result<Option<Mail>, ApiError> {
+        let Mail::PasswordResetRequest { email } = mail else {
+            return Ok(Some(mail));
+        };
+        let Ok(address) = domain::Email::parse(&email) else {
+            return Ok(None);
+        };
+        let tx = Tx::global(db, Mode::ReadWrite).await?;
+        let user = persistence::repo::users::find_by_email(&tx, &address)
+            .await?
+            .filter(|u| u.status == domain::UserStatus::Active);
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        use persistence::repo::email_tokens;
+        email_tokens::void_unused(&tx, user.id, "password_reset").await?;
+        let token = auth::random::token(32);
+        let hash = auth::sessions::token_hash(&token);
+        let expires = Utc::now() + RESET_TTL;
+        email_tokens::insert(&tx, &hash, user.id, "password_reset", &user.email, expires).await?;
+        tx.commit().await?;
+        Ok(Some(Mail::PasswordReset {
+            name: user.display_name,
+            email: user.email,
+            link: self.link("reset-password", &token),
+        }))
+    }
+
     fn render(&self, mail: &Mail) -> Result<Rendered, askama::Error> {
         let product = self.product.as_str();
         match mail {
+            Mail::PasswordResetRequest { .. } => Err(askama::Error::Custom(
+                "a reset request is resolved before it is rendered".into(),
+            )),
+            Mail::PasswordReset { name, email, link } => Ok(Rendered {
+                subject: format!("Reset your {product} password"),
+                text: PasswordResetText {
+                    name,
+                    email,
+                    link,
+                    product,
+                }
+                .render()?,
+                html: PasswordResetHtml {
+                    name,
+                    email,
+                    link,
+                    product,
+                }
+                .render()?,
+            }),
+            Mail::PasswordChanged { name, email } => Ok(Rendered {
+                subject: format!("Your {product} password was changed"),
+                text: PasswordChangedText {
+                    name,
+                    email,
+                    product,
+                }
+                .render()?,
+                html: PasswordChangedHtml {
+                    name,
+                    email,
+                    product,
+                }
+                .render()?,
+            }),
             Mail::VerifyEmail { name, email, link } => Ok(Rendered {
                 subject: format!("Confirm your email address for {product}"),
                 text: VerifyEmailText {

@@ -129,6 +129,8 @@ route_table! {
         post "/api/v1/signup" => signup::sign_up, Public;
         post "/api/v1/invitations/accept" => invitations::accept_invitation, Public;
         post "/api/v1/email/verify" => email::verify_email, Public;
+        post "/api/v1/password/forgot" => password_reset::forgot_password, Public;
+        post "/api/v1/password/reset" => password_reset::reset_password, Public;
 
         get "/api/v1/me" => me::get_me, UserOrApiKey;
         patch "/api/v1/me" => me::update_me, User;

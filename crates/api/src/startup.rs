@@ -191,6 +191,11 @@ fn build_app(
                 .get(handlers::email::verify_email_page)
                 .post(handlers::email::verify_email_submit),
         )
+        .service(
+            web::resource("/account/reset-password")
+                .get(handlers::password_reset::reset_password_page)
+                .post(handlers::password_reset::reset_password_submit),
+        )
         .service(web::resource("/assets/signin.css").get(crate::signin::pages::stylesheet))
         .service(web::resource("/problems").get(handlers::problems::list_problems))
         .service(web::resource("/problems/{kind}").get(handlers::problems::describe_problem))

@@ -22,6 +22,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/signup"),
     ("post", "/api/v1/invitations/accept"),
     ("post", "/api/v1/email/verify"),
+    ("post", "/api/v1/password/forgot"),
+    ("post", "/api/v1/password/reset"),
 ];
 
 struct Operation {

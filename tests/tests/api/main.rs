@@ -25,6 +25,7 @@ mod oauth_refresh_cookie;
 mod oauth_token;
 mod oidc;
 mod openapi;
+mod password_reset;
 mod platform;
 mod platform_clients;
 mod problems;

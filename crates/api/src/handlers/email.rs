@@ -55,10 +55,10 @@ async fn spend(state: &AppState, token: &str) -> Result<(), ApiError> {
         )
     };
     let tx = Tx::global(&state.db, Mode::ReadWrite).await?;
-    let (user, email) = email_tokens::consume(&tx, &token_hash(token), PURPOSE)
+    let spent = email_tokens::consume(&tx, &token_hash(token), PURPOSE)
         .await?
         .ok_or_else(invalid)?;
-    if !email_tokens::verify_address(&tx, user, &email).await? {
+    if !email_tokens::verify_address(&tx, spent.user, &spent.email).await? {
         return Err(invalid());
     }
     Ok(tx.commit().await?)

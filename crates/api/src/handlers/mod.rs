@@ -16,6 +16,7 @@ pub mod members;
 pub mod oauth;
 pub mod oidc;
 pub mod page;
+pub mod password_reset;
 pub mod permissions;
 pub mod platform;
 pub mod problems;

@@ -28,14 +28,21 @@ pub async fn insert(
     Ok(())
 }
 
-/// Spends a live, unused token of `purpose`: the user it was for and the address it
-/// proves. `None` for an unknown, used or expired token; racing presentations get it once.
+/// A spent token: whom it was for, the address it was sent to, and when it was made.
+pub struct Spent {
+    pub user: UserId,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Spends a live, unused token of `purpose`. `None` for an unknown, used or expired
+/// token; racing presentations get it once.
 pub async fn consume(
     tx: &Tx,
     token_hash: &str,
     purpose: &str,
-) -> Result<Option<(UserId, String)>, PersistenceError> {
-    let spent: Option<(uuid::Uuid, String)> = diesel::update(
+) -> Result<Option<Spent>, PersistenceError> {
+    let spent: Option<(uuid::Uuid, String, DateTime<Utc>)> = diesel::update(
         email_tokens::table
             .filter(email_tokens::token_hash.eq(token_hash))
             .filter(email_tokens::purpose.eq(purpose))
@@ -43,11 +50,32 @@ pub async fn consume(
             .filter(email_tokens::expires_at.gt(diesel::dsl::now)),
     )
     .set(email_tokens::used_at.eq(diesel::dsl::now))
-    .returning((email_tokens::user_id, email_tokens::email))
+    .returning((
+        email_tokens::user_id,
+        email_tokens::email,
+        email_tokens::created_at,
+    ))
     .get_result(&mut tx.conn())
     .await
     .optional()?;
-    Ok(spent.map(|(user, email)| (UserId(user), email)))
+    Ok(spent.map(|(user, email, created_at)| Spent {
+        user: UserId(user),
+        email,
+        created_at,
+    }))
+}
+
+/// Voids `user`'s unused tokens of `purpose` (a newer reset request voids the older).
+pub async fn void_unused(tx: &Tx, user: UserId, purpose: &str) -> Result<(), PersistenceError> {
+    diesel::delete(
+        email_tokens::table
+            .filter(email_tokens::user_id.eq(user.0))
+            .filter(email_tokens::purpose.eq(purpose))
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .execute(&mut tx.conn())
+    .await?;
+    Ok(())
 }
 
 /// Marks `user`'s address verified, if it is still `email`: a token for an address the
