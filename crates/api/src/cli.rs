@@ -196,6 +196,23 @@ pub async fn set_user_disabled(
     ))
 }
 
+/// Queues a password reset request for `email`, exactly as `POST /api/v1/password/forgot`
+/// does: the mail senders resolve it (a link for an active account, nothing otherwise).
+pub async fn request_password_reset(config: &Config, email: &str) -> Result<(), CliError> {
+    let email = Email::parse(email)?;
+    let mailer = crate::mail::Mailer::new(config).map_err(|e| CliError::Refused(e.to_string()))?;
+    let db = pool(config)?;
+    let tx = Tx::global(&db, Mode::ReadWrite).await?;
+    let mail = crate::mail::Mail::PasswordResetRequest {
+        email: email.as_str().to_owned(),
+    };
+    mailer
+        .enqueue(&tx, email.as_str(), &mail)
+        .await
+        .map_err(|e| CliError::Refused(e.to_string()))?;
+    Ok(tx.commit().await?)
+}
+
 /// Registers an OAuth client; returns a confidential client's secret (shown once).
 pub async fn create_client(config: &Config, spec: &ClientSpec) -> Result<Option<String>, CliError> {
     let registration = Registration::parse(spec)?;

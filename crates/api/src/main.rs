@@ -62,6 +62,12 @@ enum Command {
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
     },
+    /// Mail a password reset link to EMAIL if it has an active account (SPEC §12); the
+    /// running servers' mail senders send it.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
     /// Disable a user everywhere (revokes their sessions and tokens at once), or re-enable.
     DisableUser {
         #[arg(long)]
@@ -120,6 +126,13 @@ fn main() -> ExitCode {
             Command::HashCost { rounds } => {
                 let per_hash = cli::hash_cost(&config, rounds).await?;
                 println!("{:.2}", per_hash.as_secs_f64() * 1000.0);
+                Ok(())
+            }
+            Command::ResetPassword { email } => {
+                cli::request_password_reset(&config, &email).await?;
+                println!(
+                    "a reset link is queued for {email} (sent only if it has an active account)"
+                );
                 Ok(())
             }
             Command::DisableUser { email, enable } => {

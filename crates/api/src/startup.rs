@@ -222,7 +222,7 @@ fn build_app(
         .wrap(from_fn(crate::metrics::record))
         // Outermost but for the logger (whose request id it echoes): see `headers`.
         .wrap(from_fn(set_response_headers))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<crate::telemetry::RedactingRootSpan>::new())
 }
 
 /// Explicit origins only; credentials allowed for them (and `*` was refused at startup).

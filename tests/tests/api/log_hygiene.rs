@@ -40,6 +40,13 @@ async fn no_secret_appears_in_the_logs() {
         .await
         .unwrap();
     assert_eq!(used.status(), 200);
+    // SPEC §12: a mailed link's token never reaches a request log line (here on an error
+    // path, whose event carries the request span).
+    let link_token = format!("linktoken{}", "x".repeat(150));
+    let page = app
+        .get(&format!("/account/reset-password?token={link_token}"))
+        .await;
+    assert_eq!(page.status(), 400);
     // An error path too: a forged token.
     assert_eq!(
         app.get_with("/api/v1/me", &format!("{}x", tokens.access))
@@ -80,7 +87,12 @@ async fn no_secret_appears_in_the_logs() {
             app.env["GATEHOUSE_JWT_SECRET"].clone(),
         ),
         ("the data key", app.env["GATEHOUSE_DATA_KEY"].clone()),
+        ("an emailed link's token", link_token.clone()),
     ];
+    assert!(
+        logs.contains("/account/reset-password?token=[redacted]"),
+        "the redacted request was not logged"
+    );
     for (what, secret) in secrets {
         assert!(!logs.contains(&secret), "{what} appears in the logs");
     }
