@@ -83,6 +83,16 @@ macro_rules! mail_templates {
     )+};
 }
 
+/// Renders a pair of [`mail_templates!`] over the same fields: `(text, html)`.
+macro_rules! both {
+    ($text:ident, $html:ident { $($field:ident),* } $product:expr) => {
+        (
+            $text { $($field,)* product: $product }.render()?,
+            $html { $($field,)* product: $product }.render()?,
+        )
+    };
+}
+
 mail_templates! {
     VerifyEmailText: "mail/verify_email.txt", VerifyEmailHtml: "mail/verify_email.html" { name, email, link };
     PasswordResetText: "mail/password_reset.txt", PasswordResetHtml: "mail/password_reset.html" { name, email, link };
@@ -307,60 +317,30 @@ impl Mailer {
 
     fn render(&self, mail: &Mail) -> Result<Rendered, askama::Error> {
         let product = self.product.as_str();
-        match mail {
-            Mail::PasswordResetRequest { .. } => Err(askama::Error::Custom(
-                "a reset request is resolved before it is rendered".into(),
-            )),
-            Mail::PasswordReset { name, email, link } => Ok(Rendered {
-                subject: format!("Reset your {product} password"),
-                text: PasswordResetText {
-                    name,
-                    email,
-                    link,
-                    product,
-                }
-                .render()?,
-                html: PasswordResetHtml {
-                    name,
-                    email,
-                    link,
-                    product,
-                }
-                .render()?,
-            }),
-            Mail::PasswordChanged { name, email } => Ok(Rendered {
-                subject: format!("Your {product} password was changed"),
-                text: PasswordChangedText {
-                    name,
-                    email,
-                    product,
-                }
-                .render()?,
-                html: PasswordChangedHtml {
-                    name,
-                    email,
-                    product,
-                }
-                .render()?,
-            }),
-            Mail::VerifyEmail { name, email, link } => Ok(Rendered {
-                subject: format!("Confirm your email address for {product}"),
-                text: VerifyEmailText {
-                    name,
-                    email,
-                    link,
-                    product,
-                }
-                .render()?,
-                html: VerifyEmailHtml {
-                    name,
-                    email,
-                    link,
-                    product,
-                }
-                .render()?,
-            }),
-        }
+        let (subject, (text, html)) = match mail {
+            Mail::PasswordResetRequest { .. } => {
+                return Err(askama::Error::Custom(
+                    "a reset request is resolved before it is rendered".into(),
+                ));
+            }
+            Mail::VerifyEmail { name, email, link } => (
+                format!("Confirm your email address for {product}"),
+                both!(VerifyEmailText, VerifyEmailHtml { name, email, link } product),
+            ),
+            Mail::PasswordReset { name, email, link } => (
+                format!("Reset your {product} password"),
+                both!(PasswordResetText, PasswordResetHtml { name, email, link } product),
+            ),
+            Mail::PasswordChanged { name, email } => (
+                format!("Your {product} password was changed"),
+                both!(PasswordChangedText, PasswordChangedHtml { name, email } product),
+            ),
+        };
+        Ok(Rendered {
+            subject,
+            text,
+            html,
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use crate::handlers::client::ClientInfo;
 use crate::mail::Mail;
 use crate::problems::ProblemKind;
 use crate::signin::page_error::PageError;
-use crate::signin::pages::{self, MessagePage, PRODUCT};
+use crate::signin::pages::{self, LinkQuery, MessagePage, PRODUCT};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -135,17 +135,9 @@ struct VerifyEmailPage<'a> {
     token: &'a str,
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// `GET /account/verify-email?token=…`: a form, so opening the link spends nothing.
-pub async fn verify_email_page(query: web::Query<TokenQuery>) -> Result<HttpResponse, PageError> {
-    let token = query.token.as_deref().unwrap_or_default();
-    if token.is_empty() || token.len() > 128 {
-        return Err(PageError::bad_request("This link has no valid token."));
-    }
+pub async fn verify_email_page(query: web::Query<LinkQuery>) -> Result<HttpResponse, PageError> {
+    let token = query.token()?;
     let page = VerifyEmailPage {
         product: PRODUCT,
         token,

@@ -11,7 +11,7 @@ use crate::handlers::client::ClientInfo;
 use crate::mail::Mail;
 use crate::problems::ProblemKind;
 use crate::signin::page_error::PageError;
-use crate::signin::pages::{self, MessagePage, PRODUCT};
+use crate::signin::pages::{self, LinkQuery, MessagePage, PRODUCT};
 use crate::state::AppState;
 use crate::validate;
 use actix_web::http::StatusCode;
@@ -169,17 +169,9 @@ struct ResetPasswordPage<'a> {
     error: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// `GET /account/reset-password?token=…`: the form; opening the link spends nothing.
-pub async fn reset_password_page(query: web::Query<TokenQuery>) -> Result<HttpResponse, PageError> {
-    let token = query.token.as_deref().unwrap_or_default();
-    if token.is_empty() || token.len() > 128 {
-        return Err(PageError::bad_request("This link has no valid token."));
-    }
+pub async fn reset_password_page(query: web::Query<LinkQuery>) -> Result<HttpResponse, PageError> {
+    let token = query.token()?;
     let page = ResetPasswordPage {
         product: PRODUCT,
         token,

@@ -100,3 +100,19 @@ pub async fn stylesheet() -> HttpResponse {
         .insert_header((CACHE_CONTROL, "public, max-age=3600"))
         .body(STYLESHEET)
 }
+
+/// `?token=` of an emailed link's page (`/account/*`).
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    token: Option<String>,
+}
+
+impl LinkQuery {
+    /// The token, if it can be one (the page only shows a form: the POST judges it).
+    pub fn token(&self) -> Result<&str, PageError> {
+        match self.token.as_deref() {
+            Some(token) if !token.is_empty() && token.len() <= 128 => Ok(token),
+            _ => Err(PageError::bad_request("This link has no valid token.")),
+        }
+    }
+}
