@@ -250,3 +250,19 @@ pub fn parse_tenant_scopes(
     }
     Ok(set)
 }
+
+/// For an optional field of a JSON request: absent is `None` (with `#[serde(default)]`),
+/// an explicit `null` is refused — the document says the field may be left out, not that
+/// it may be null (SPEC §15: a typed client then omits it), and a request that breaks the
+/// document must not be accepted.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    Option::<T>::deserialize(deserializer)?
+        .map(Some)
+        .ok_or_else(|| D::Error::custom("must not be null: leave the field out instead"))
+}

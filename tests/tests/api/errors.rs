@@ -86,3 +86,46 @@ async fn a_bad_token_gets_invalid_token() {
     );
     assert_problem(response, 401).await;
 }
+
+/// SPEC §15: an optional field is documented as "may be left out", never as nullable, so
+/// an explicit `null` breaks the document and is refused, not read as "absent".
+#[tokio::test]
+async fn an_explicit_null_for_an_optional_field_is_refused() {
+    let app = TestApp::spawn().await;
+    let ada = app.sign_up("ada@example.com", "acme").await;
+    let tokens = app.login(&ada, &[]).await;
+    let tenant = &ada.tenant_id;
+    for (method, path, body) in [
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/tenants/{tenant}/api-keys"),
+            serde_json::json!({"name": "ci", "scopes": [], "expires_at": null}),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/tenants/{tenant}/projects"),
+            serde_json::json!({"name": "Apollo", "description": null}),
+        ),
+    ] {
+        let response = app
+            .send_with(method, &path, &tokens.access, Some(body))
+            .await;
+        let status = response.status().as_u16();
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert!([400, 422].contains(&status), "{path}: {status} {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("null"),
+            "{problem}"
+        );
+    }
+    // Left out, the same fields are fine.
+    let created = app
+        .send_with(
+            reqwest::Method::POST,
+            &format!("/api/v1/tenants/{tenant}/projects"),
+            &tokens.access,
+            Some(serde_json::json!({"name": "Apollo"})),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+}

@@ -67,6 +67,7 @@ pub struct CreateApiKeyRequest {
     #[schema(value_type = Vec<domain::TenantScope>)]
     pub scopes: Vec<String>,
     #[validate(custom(function = "validate::in_the_future"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

@@ -135,20 +135,26 @@ impl From<CreateClientRequest> for ClientSpec {
 pub struct UpdateClientRequest {
     #[schema(value_type = Option<domain::ClientName>)]
     #[validate(custom(function = "validate::client_name"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub name: Option<String>,
     #[schema(min_items = 1, max_items = 10, value_type = Option<Vec<String>>)]
     #[validate(
         length(min = 1, max = 10),
         custom(function = "validate::redirect_uris")
     )]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub redirect_uris: Option<Vec<String>>,
     #[schema(max_items = 10, value_type = Option<Vec<String>>)]
     #[validate(length(max = 10), custom(function = "validate::origins"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub refresh_delivery: Option<RefreshDelivery>,
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub first_party: Option<bool>,
     #[schema(max_items = 10, value_type = Option<Vec<String>>)]
     #[validate(length(max = 10), custom(function = "validate::redirect_uris"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub post_logout_redirect_uris: Option<Vec<String>>,
 }
 

@@ -83,9 +83,11 @@ pub struct AcceptInvitationRequest {
     /// For a new account: its password (the policy applies).
     #[schema(max_length = 1024, format = "password")]
     #[validate(length(max = 1024, message = "must be at most 1024 bytes"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub password: Option<String>,
     /// For a new account.
     #[schema(min_length = 1, max_length = 100)]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub display_name: Option<String>,
 }
 

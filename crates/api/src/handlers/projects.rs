@@ -60,9 +60,11 @@ pub struct CreateProjectRequest {
 pub struct UpdateProjectRequest {
     #[schema(value_type = Option<domain::ProjectName>)]
     #[validate(custom(function = "validate::project_name"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub name: Option<String>,
     #[schema(value_type = Option<domain::Description>)]
     #[validate(custom(function = "validate::description"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub description: Option<String>,
 }
 

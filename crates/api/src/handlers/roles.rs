@@ -64,12 +64,15 @@ pub struct CreateRoleRequest {
 pub struct UpdateRoleRequest {
     #[schema(value_type = Option<domain::RoleName>)]
     #[validate(custom(function = "validate::role_name"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub name: Option<String>,
     #[schema(value_type = Option<domain::Description>)]
     #[validate(custom(function = "validate::description"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub description: Option<String>,
     #[validate(custom(function = "validate::tenant_scopes"))]
     #[schema(value_type = Option<Vec<domain::TenantScope>>)]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub permissions: Option<Vec<String>>,
 }
 

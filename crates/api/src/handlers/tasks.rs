@@ -53,7 +53,9 @@ pub struct CreateTaskRequest {
 pub struct UpdateTaskRequest {
     #[schema(value_type = Option<domain::TaskTitle>)]
     #[validate(custom(function = "validate::task_title"))]
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "crate::validate::not_null")]
     pub done: Option<bool>,
 }
 
