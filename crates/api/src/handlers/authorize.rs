@@ -14,7 +14,6 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth::login_state::LoginStates;
-use auth::sessions::{Presented, SessionKind};
 use domain::authorize::{self, AuthorizeError, AuthorizeParams, ClientFacts, Prompt, Refusal};
 use persistence::repo::oauth_clients;
 use persistence::{Mode, Tx};
@@ -76,7 +75,7 @@ pub async fn authorize(
 
     let cookies = Cookies::new(&state.config);
     if pending.request.prompt != Prompt::Login {
-        pending.user = live_sign_in(&state, &req, &cookies).await?;
+        pending.user = live_sign_in(&state, &req).await?;
     }
     if pending.user.is_none() && pending.request.prompt == Prompt::None {
         return Ok(flow::refuse(
@@ -112,20 +111,10 @@ pub async fn authorize(
 }
 
 /// The browser's sign-in session, if its cookie names a live one of an active user.
-async fn live_sign_in(
-    state: &AppState,
-    req: &HttpRequest,
-    cookies: &Cookies,
-) -> Result<Option<SignedIn>, PageError> {
-    let Some(token) = Cookies::read(req, &cookies.session_name()) else {
+async fn live_sign_in(state: &AppState, req: &HttpRequest) -> Result<Option<SignedIn>, PageError> {
+    let Some(session) = crate::signin::session::current(state, req).await? else {
         return Ok(None);
     };
-    let Some(Presented::Current(session)) = state.sessions.authenticate(&token).await? else {
-        return Ok(None);
-    };
-    if session.kind != SessionKind::SignIn {
-        return Ok(None);
-    }
     state.sessions.touch(&session).await?;
     Ok(Some(SignedIn {
         user: session.user,

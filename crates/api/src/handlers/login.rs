@@ -16,7 +16,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
-use auth::sessions::{NewSession, Presented, SessionKind, SessionStore};
+use auth::sessions::{NewSession, SessionKind, SessionStore};
 use domain::authorize::AuthorizeError;
 use domain::{AuthMethods, Authentication, SessionId};
 use secrecy::SecretString;
@@ -126,7 +126,9 @@ pub async fn submit_password(
         time: chrono::Utc::now().timestamp(),
         methods: AuthMethods::PASSWORD,
     };
-    end_previous_sign_in(&state, &req).await?;
+    // A new password sign-in replaces the browser's previous one (`prompt=login`, another
+    // account): the old session is revoked, not left behind in `/me/sessions`.
+    crate::signin::session::end(&state, &req).await?;
     let session = SessionId::new();
     let token = SessionStore::new_refresh_token(session);
     state
@@ -155,21 +157,6 @@ pub async fn submit_password(
     let cookies = vec![flow::session_cookie(&state, token)];
     let pending = step.pending.clone();
     flow::proceed(&state, &client, step.binding(), pending, cookies).await
-}
-
-/// A new password sign-in replaces the browser's previous one (`prompt=login`, another
-/// account): the old session is revoked, not left behind in `/me/sessions`.
-async fn end_previous_sign_in(state: &AppState, req: &HttpRequest) -> Result<(), PageError> {
-    let cookies = Cookies::new(&state.config);
-    let Some(token) = Cookies::read(req, &cookies.session_name()) else {
-        return Ok(());
-    };
-    if let Some(Presented::Current(old)) = state.sessions.authenticate(&token).await?
-        && old.kind == SessionKind::SignIn
-    {
-        state.sessions.revoke(old.id).await?;
-    }
-    Ok(())
 }
 
 pub async fn submit_tenant(

@@ -12,7 +12,6 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
-use auth::sessions::{Presented, SessionKind};
 use domain::SessionId;
 use persistence::repo::{oauth_clients, users};
 use persistence::{Mode, Tx};
@@ -110,12 +109,7 @@ pub async fn log_out(
     query: web::Query<LogoutQuery>,
 ) -> Result<HttpResponse, PageError> {
     let cookies = Cookies::new(&state.config);
-    if let Some(token) = Cookies::read(&req, &cookies.session_name())
-        && let Some(Presented::Current(session)) = state.sessions.authenticate(&token).await?
-        && session.kind == SessionKind::SignIn
-    {
-        state.sessions.revoke(session.id).await?;
-    }
+    crate::signin::session::end(&state, &req).await?;
     let hint = match (&query.id_token_hint, &state.id_tokens) {
         (Some(token), Some(keys)) => Some(keys.verify_hint(token).map_err(|_| {
             PageError::bad_request("The id_token_hint is not an ID token of this server.")

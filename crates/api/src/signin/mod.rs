@@ -7,3 +7,4 @@ pub mod flow;
 pub mod page_error;
 pub mod pages;
 pub mod pending;
+pub mod session;
